@@ -15,11 +15,11 @@ export interface LaunchRequest {
   readonly limits: ResourceLimits;
   readonly isolation: Isolation;
   /**
-   * True for the built-in job types: `executable` and its script are Workernator's own files, which
-   * the sandbox opens with the server's rights before it drops privileges, so built-in jobs work even
-   * when the job user cannot read the installation directory.
+   * Set for the built-in job types: the job-runner bundle that `executable` (node) runs, followed by
+   * `args`. The sandbox opens it, and node, with the server's rights before it drops privileges, so
+   * built-in jobs work even when the job user cannot read the installation directory.
    */
-  readonly builtin: boolean;
+  readonly builtinScript?: string;
 }
 
 /** How a job ended. */
