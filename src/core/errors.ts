@@ -23,7 +23,9 @@ export class JobNotFoundError extends WorkernatorError {
 export class InvalidJobIdError extends WorkernatorError {
   readonly code = 'WN_INVALID_JOB_ID';
   constructor(readonly jobId: string) {
-    super(`invalid job ID ${JSON.stringify(jobId.length > 40 ? `${jobId.slice(0, 40)}...` : jobId)}: expected 6 characters from A-Z and 2-9 (without I and O), such as XE38YM`);
+    super(
+      `invalid job ID ${JSON.stringify(jobId.length > 40 ? `${jobId.slice(0, 40)}...` : jobId)}: expected 6 characters from A-Z and 2-9 (without I and O), such as XE38YM`,
+    );
   }
 }
 

@@ -160,7 +160,10 @@ export class JobManager {
       swept.delete(id);
     }
     if (swept.size > 0) {
-      this.#logger?.warn({ jobIds: [...swept] }, 'removed the remains of jobs this data directory does not know');
+      this.#logger?.warn(
+        { jobIds: [...swept] },
+        'removed the remains of jobs this data directory does not know',
+      );
     }
     await this.#retention.run();
   }
@@ -209,7 +212,9 @@ export class JobManager {
     const startError =
       error instanceof WorkernatorError
         ? error
-        : new JobStartError(`could not start the job: ${(error as Error).message}`, undefined, undefined, { cause: error });
+        : new JobStartError(`could not start the job: ${(error as Error).message}`, undefined, undefined, {
+            cause: error,
+          });
     this.#store.update(id, { status: 'failed', finishedAt: this.#clock(), error: startError.message });
     return startError;
   }
@@ -219,7 +224,10 @@ export class JobManager {
     try {
       const pumped = pumpOutput(launched.output, log, this.#outputCapBytes, (problem) => {
         this.stop(id, { graceMs: 0, reason: describeOutputProblem(problem) }).catch((error: unknown) => {
-          this.#logger?.error({ jobId: id, err: error }, 'could not stop a job whose output could not be recorded');
+          this.#logger?.error(
+            { jobId: id, err: error },
+            'could not stop a job whose output could not be recorded',
+          );
         });
       });
       const exit = await launched.exited;
@@ -308,7 +316,9 @@ export class JobManager {
     const path = this.#logPath(id);
     const log = active?.log ?? endedLog(path, await fileSize(path));
     const offset =
-      options.lastLines === undefined ? (options.offset ?? 0) : await offsetOfLastLines(log.path, log.size, options.lastLines);
+      options.lastLines === undefined
+        ? (options.offset ?? 0)
+        : await offsetOfLastLines(log.path, log.size, options.lastLines);
     yield* readLog(log, { offset, follow: options.follow, signal: options.signal });
   }
 
@@ -318,9 +328,11 @@ export class JobManager {
       this.#retention.close();
       await Promise.all(
         [...this.#active.keys()].map((id) =>
-          this.stop(id, { graceMs: options.graceMs, reason: 'the server shut down' }).catch((error: unknown) => {
-            this.#logger?.error({ jobId: id, err: error }, 'could not stop a job at shutdown');
-          }),
+          this.stop(id, { graceMs: options.graceMs, reason: 'the server shut down' }).catch(
+            (error: unknown) => {
+              this.#logger?.error({ jobId: id, err: error }, 'could not stop a job at shutdown');
+            },
+          ),
         ),
       );
       this.#store.close();

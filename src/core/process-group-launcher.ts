@@ -12,7 +12,8 @@ import type { ExitStatus, LaunchRequest, LaunchedJob, Launcher } from './launche
  */
 export class ProcessGroupLauncher implements Launcher {
   launch(request: LaunchRequest): Promise<LaunchedJob> {
-    const args = request.builtinScript === undefined ? request.args : [request.builtinScript, ...request.args];
+    const args =
+      request.builtinScript === undefined ? request.args : [request.builtinScript, ...request.args];
     const child = spawn(request.executable, args, {
       env: { ...request.env },
       cwd: request.workingDir,

@@ -8,6 +8,8 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  const text = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1).replace(/\.?0+$/, '');
+  const text = Number.isInteger(value)
+    ? String(value)
+    : value.toFixed(value < 10 ? 2 : 1).replace(/\.?0+$/, '');
   return `${text} ${BINARY_UNITS[unit]}`;
 }

@@ -19,9 +19,13 @@ after(async () => {
 });
 
 it('marks a job left running by a killed manager as lost, with its output intact', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/crash-while-running.ts', dir.path, marker], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/crash-while-running.ts', dir.path, marker],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = once(child, 'exit');
   const [id] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   child.kill('SIGKILL');

@@ -2,10 +2,22 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InvalidArgumentError, InvalidJobIdError, JobNotFoundError, JobStartError, ManagerClosedError } from '../../src/core/errors.js';
+import {
+  InvalidArgumentError,
+  InvalidJobIdError,
+  JobNotFoundError,
+  JobStartError,
+  ManagerClosedError,
+} from '../../src/core/errors.js';
 import type { JobManager } from '../../src/core/job-manager.js';
 import { collect, tempDir } from '../helpers/temp-dir.js';
-import { assertRunnerBuilt, openManager, outcome, startCommand, withoutTimestamps } from '../helpers/manager.js';
+import {
+  assertRunnerBuilt,
+  openManager,
+  outcome,
+  startCommand,
+  withoutTimestamps,
+} from '../helpers/manager.js';
 
 describe('JobManager with the process-group launcher', () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -22,7 +34,10 @@ describe('JobManager with the process-group launcher', () => {
   });
 
   it('runs a command to completion and records its output byte for byte', async () => {
-    const job = await startCommand(manager, '/bin/sh', ['-c', 'printf "out\\n"; printf "err\\n" >&2; printf "\\000\\377"']);
+    const job = await startCommand(manager, '/bin/sh', [
+      '-c',
+      'printf "out\\n"; printf "err\\n" >&2; printf "\\000\\377"',
+    ]);
     assert.match(job.id, /^[A-HJ-NP-Z2-9]{6}$/);
     assert.equal(job.status, 'running');
     assert.equal(job.owner, 'tester');
@@ -34,7 +49,9 @@ describe('JobManager with the process-group launcher', () => {
     // stdout and stderr are separate pipes here, so only the order within each is kept.
     assert.ok(file.includes(Buffer.from([...Buffer.from('out\n'), 0x00, 0xff])));
     assert.equal(ended.outputBytes, file.byteLength);
-    assert.ok(ended.startedAt !== undefined && ended.finishedAt !== undefined && ended.finishedAt >= ended.startedAt);
+    assert.ok(
+      ended.startedAt !== undefined && ended.finishedAt !== undefined && ended.finishedAt >= ended.startedAt,
+    );
   });
 
   it('records a non-zero exit as failed with the code', async () => {
@@ -52,7 +69,9 @@ describe('JobManager with the process-group launcher', () => {
     );
     assert.ok(error instanceof JobStartError);
     assert.equal(error.message, 'executable not found: /usr/bin/nope');
-    const failed = manager.list({ statuses: ['failed'] }).jobs.find((j) => j.args.type === 'command' && j.args.executable === '/usr/bin/nope');
+    const failed = manager
+      .list({ statuses: ['failed'] })
+      .jobs.find((j) => j.args.type === 'command' && j.args.executable === '/usr/bin/nope');
     assert.equal(failed?.error, 'executable not found: /usr/bin/nope');
   });
 
@@ -64,7 +83,10 @@ describe('JobManager with the process-group launcher', () => {
 
   it('refuses invalid arguments before recording anything', async () => {
     const before = manager.list({ limit: 1000 }).jobs.length;
-    await assert.rejects(manager.start({ owner: 'x', args: { type: 'fibonacci', position: 0 } }), InvalidArgumentError);
+    await assert.rejects(
+      manager.start({ owner: 'x', args: { type: 'fibonacci', position: 0 } }),
+      InvalidArgumentError,
+    );
     assert.equal(manager.list({ limit: 1000 }).jobs.length, before);
   });
 
@@ -87,7 +109,10 @@ describe('JobManager with the process-group launcher', () => {
   });
 
   it('stops a job that ends on SIGTERM within the grace period', async () => {
-    const job = await startCommand(manager, '/bin/sh', ['-c', 'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done']);
+    const job = await startCommand(manager, '/bin/sh', [
+      '-c',
+      'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done',
+    ]);
     await firstOutput(manager, job.id);
     const stopped = await manager.stop(job.id, { graceMs: 10_000 });
     assert.equal(stopped.status, 'stopped');
@@ -96,7 +121,10 @@ describe('JobManager with the process-group launcher', () => {
   });
 
   it('kills a job that ignores SIGTERM once the grace period is over', async () => {
-    const job = await startCommand(manager, '/bin/sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done']);
+    const job = await startCommand(manager, '/bin/sh', [
+      '-c',
+      'trap "" TERM; echo ready; while :; do sleep 0.05; done',
+    ]);
     await firstOutput(manager, job.id);
     const stopped = await manager.stop(job.id, { graceMs: 100 });
     assert.equal(stopped.status, 'stopped');
@@ -121,7 +149,9 @@ describe('JobManager with the process-group launcher', () => {
 
   it('answers 50 concurrent stops of one job with the same ended job', async () => {
     const job = await startCommand(manager, '/bin/sleep', ['1000']);
-    const results = await Promise.all(Array.from({ length: 50 }, () => manager.stop(job.id, { graceMs: 50 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => manager.stop(job.id, { graceMs: 50 })),
+    );
     for (const result of results) assert.deepEqual(result, results[0]);
     assert.equal(results[0]?.status, 'stopped');
   });
@@ -136,7 +166,10 @@ describe('JobManager with the process-group launcher', () => {
   });
 
   it('gives 50 followers of a running job the same bytes as the file', async () => {
-    const job = await startCommand(manager, '/bin/sh', ['-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done']);
+    const job = await startCommand(manager, '/bin/sh', [
+      '-c',
+      'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done',
+    ]);
     const followers = Array.from({ length: 50 }, () => collect(manager.tail(job.id)));
     const results = await Promise.all(followers);
     const file = await readFile(join(dir.path, 'output', `${job.id}.log`));

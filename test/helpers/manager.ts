@@ -18,8 +18,16 @@ export function openManager(dataDir: string, options: Partial<JobManagerOptions>
 }
 
 /** Starts a command job and returns it. */
-export function startCommand(manager: JobManager, executable: string, args: string[] = [], owner = 'tester'): Promise<Job> {
-  return manager.start({ owner, args: { type: 'command', executable, args, env: { PATH: '/usr/bin:/bin' } } });
+export function startCommand(
+  manager: JobManager,
+  executable: string,
+  args: string[] = [],
+  owner = 'tester',
+): Promise<Job> {
+  return manager.start({
+    owner,
+    args: { type: 'command', executable, args, env: { PATH: '/usr/bin:/bin' } },
+  });
 }
 
 /** Follows a job's output to its end and returns it with the job's final record. */

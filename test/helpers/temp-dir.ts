@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A fresh directory under the system temp dir, and a function that removes it. */
-export async function tempDir(prefix = 'workernator-test-'): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'workernator-test-',
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

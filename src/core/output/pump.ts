@@ -3,7 +3,9 @@ import { formatBytes } from '../units.js';
 import type { OutputLog } from './output-log.js';
 
 /** Why recording a job's output had to stop; the manager stops the job with this as the reason. */
-export type OutputProblem = { readonly kind: 'cap-reached'; readonly capBytes: number } | { readonly kind: 'write-failed'; readonly error: NodeJS.ErrnoException };
+export type OutputProblem =
+  | { readonly kind: 'cap-reached'; readonly capBytes: number }
+  | { readonly kind: 'write-failed'; readonly error: NodeJS.ErrnoException };
 
 /**
  * Copies a job's output stream into its log until the stream ends, one chunk at a time: the next
@@ -47,6 +49,11 @@ export function describeOutputProblem(problem: OutputProblem): string {
     return `output reached its limit of ${formatBytes(problem.capBytes)}`;
   }
   const { error } = problem;
-  const what = error.code === 'ENOSPC' ? 'no space left on device' : error.code === 'EDQUOT' ? 'disk quota exceeded' : error.message;
+  const what =
+    error.code === 'ENOSPC'
+      ? 'no space left on device'
+      : error.code === 'EDQUOT'
+        ? 'disk quota exceeded'
+        : error.message;
   return `output could not be written: ${what}`;
 }
