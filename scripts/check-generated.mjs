@@ -17,9 +17,16 @@ function files(dir) {
 }
 
 try {
-  execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '--output', out], { cwd: root, stdio: 'inherit' });
-  const fresh = files(join(out, 'src/gen')).map((f) => relative(join(out, 'src/gen'), f)).sort();
-  const committed = files(join(root, 'src/gen')).map((f) => relative(join(root, 'src/gen'), f)).sort();
+  execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '--output', out], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const fresh = files(join(out, 'src/gen'))
+    .map((f) => relative(join(out, 'src/gen'), f))
+    .sort();
+  const committed = files(join(root, 'src/gen'))
+    .map((f) => relative(join(root, 'src/gen'), f))
+    .sort();
   const stale = [
     ...fresh.filter((f) => !committed.includes(f)).map((f) => `missing: src/gen/${f}`),
     ...committed.filter((f) => !fresh.includes(f)).map((f) => `not generated: src/gen/${f}`),
@@ -29,7 +36,9 @@ try {
       .map((f) => `differs: src/gen/${f}`),
   ];
   if (stale.length > 0) {
-    console.error(`src/gen is stale; run \`npm run generate\` and commit the result:\n  ${stale.join('\n  ')}`);
+    console.error(
+      `src/gen is stale; run \`npm run generate\` and commit the result:\n  ${stale.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log(`src/gen is fresh (${fresh.length} files)`);
