@@ -110,6 +110,8 @@ export class JobManager {
   readonly #retention: Retention;
   readonly #active = new Map<string, ActiveJob>();
   #closing: Promise<void> | undefined;
+  /** Set once the store is closed; jobs left running then end unrecorded (LOST at the next open). */
+  #storeClosed = false;
 
   private constructor(options: JobManagerOptions, store: JobStore, outputDir: string) {
     this.#store = store;
@@ -233,6 +235,7 @@ export class JobManager {
       const exit = await launched.exited;
       await pumped;
       const status = finalStatus(exit, active.stopRequested);
+      if (this.#storeClosed) return;
       this.#store.update(id, {
         status,
         finishedAt: this.#clock(),
@@ -322,19 +325,26 @@ export class JobManager {
     yield* readLog(log, { offset, follow: options.follow, signal: options.signal });
   }
 
-  /** Stops every running job (with the grace period given, or each job's default) and closes the store. */
-  close(options: { graceMs?: number } = {}): Promise<void> {
+  /**
+   * Stops every running job (with the grace period given, or each job's default) and closes the
+   * store. With `leaveRunning`, jobs are not stopped: the store closes at once and the jobs are
+   * recorded as LOST by the next manager that opens the directory.
+   */
+  close(options: { graceMs?: number; leaveRunning?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {
       this.#retention.close();
-      await Promise.all(
-        [...this.#active.keys()].map((id) =>
-          this.stop(id, { graceMs: options.graceMs, reason: 'the server shut down' }).catch(
-            (error: unknown) => {
-              this.#logger?.error({ jobId: id, err: error }, 'could not stop a job at shutdown');
-            },
+      if (options.leaveRunning !== true) {
+        await Promise.all(
+          [...this.#active.keys()].map((id) =>
+            this.stop(id, { graceMs: options.graceMs, reason: 'the server shut down' }).catch(
+              (error: unknown) => {
+                this.#logger?.error({ jobId: id, err: error }, 'could not stop a job at shutdown');
+              },
+            ),
           ),
-        ),
-      );
+        );
+      }
+      this.#storeClosed = true;
       this.#store.close();
     })();
     return this.#closing;
