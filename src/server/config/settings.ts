@@ -1,0 +1,232 @@
+/**
+ * Every setting of workernatord, defined once: its config-file key, flag, env var, parser, default
+ * and description. The flags, the env vars, the config file and docs/server.md all come from this
+ * table, so none of them can drift from the others.
+ */
+import type { ResourceLimits } from '../../core/types.js';
+import {
+  parseAddress,
+  parseBoolean,
+  parseBytes,
+  parseChoice,
+  parseDuration,
+  parseLimits,
+  parseList,
+  parsePath,
+  parseString,
+  parseUrlPrefix,
+  type ValueOrigin,
+} from './values.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const SHUTDOWN_JOBS = ['stop', 'leave'] as const;
+
+/** The merged configuration. Durations are in milliseconds and sizes in bytes once parsed. */
+export interface ServerConfig {
+  readonly listen: string;
+  readonly dataDir: string;
+  readonly tlsDir: string;
+  readonly logLevel: LogLevel;
+  readonly jobDefaults: ResourceLimits;
+  readonly jobMaxima: ResourceLimits;
+  readonly jobUser: string | undefined;
+  readonly jobGroup: string | undefined;
+  readonly denyCommandJobsForUsers: boolean;
+  readonly allowedUrlPrefixes: readonly string[];
+  readonly outputCap: number;
+  readonly retentionMaxAge: number | undefined;
+  readonly retentionMaxBytes: number | undefined;
+  readonly stopGrace: number;
+  readonly shutdownJobs: (typeof SHUTDOWN_JOBS)[number];
+  readonly shutdownGrace: number | undefined;
+  readonly shutdownTimeout: number;
+  readonly unsafeNoSandbox: boolean;
+}
+
+export interface Setting<K extends keyof ServerConfig> {
+  readonly key: K;
+  /** The flag as commander declares it, e.g. "--listen <host:port>". */
+  readonly flag: string;
+  readonly env: string;
+  /** A flag given several times adds up (a list, or limits name by name). */
+  readonly repeatable?: boolean;
+  readonly parse: (value: unknown, origin: ValueOrigin) => NonNullable<ServerConfig[K]>;
+  readonly default: ServerConfig[K];
+  /** The default as docs and --help show it. */
+  readonly shownDefault?: string;
+  readonly description: string;
+}
+
+type SettingTable = { readonly [K in keyof ServerConfig]-?: Setting<K> };
+
+const env = (name: string) => `WORKERNATORD_${name}`;
+
+export const SETTINGS: SettingTable = {
+  listen: {
+    key: 'listen',
+    flag: '--listen <host:port>',
+    env: env('LISTEN'),
+    parse: parseAddress,
+    default: '127.0.0.1:50051',
+    description: 'address to serve on (port 0: any free port)',
+  },
+  dataDir: {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: env('DATA_DIR'),
+    parse: parsePath,
+    default: '/var/lib/workernator',
+    description: "the job store and every job's output (created 0700)",
+  },
+  tlsDir: {
+    key: 'tlsDir',
+    flag: '--tls-dir <dir>',
+    env: env('TLS_DIR'),
+    parse: parsePath,
+    default: '/etc/workernator/tls',
+    description: 'TLS material as `workernatord certs init` writes it',
+  },
+  logLevel: {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: env('LOG_LEVEL'),
+    parse: parseChoice(LOG_LEVELS),
+    default: 'info',
+    description: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  jobDefaults: {
+    key: 'jobDefaults',
+    flag: '--job-default <limit=value>',
+    env: env('JOB_DEFAULTS'),
+    repeatable: true,
+    parse: parseLimits,
+    default: {},
+    shownDefault: 'none',
+    description:
+      'limit a job gets when it asks for none: cpu (millicores), memory, io-read-bps, io-write-bps, io-read-iops, io-write-iops, pids',
+  },
+  jobMaxima: {
+    key: 'jobMaxima',
+    flag: '--job-max <limit=value>',
+    env: env('JOB_MAXIMA'),
+    repeatable: true,
+    parse: parseLimits,
+    default: {},
+    shownDefault: 'none',
+    description:
+      'cap on a limit: a request above it is refused (INVALID_ARGUMENT); a job that asks for none gets the cap',
+  },
+  jobUser: {
+    key: 'jobUser',
+    flag: '--job-user <user>',
+    env: env('JOB_USER'),
+    parse: parseString,
+    default: undefined,
+    shownDefault: 'nobody',
+    description: 'unprivileged user jobs run as (sandbox only)',
+  },
+  jobGroup: {
+    key: 'jobGroup',
+    flag: '--job-group <group>',
+    env: env('JOB_GROUP'),
+    parse: parseString,
+    default: undefined,
+    shownDefault: 'nogroup',
+    description: 'group jobs run as (sandbox only)',
+  },
+  denyCommandJobsForUsers: {
+    key: 'denyCommandJobsForUsers',
+    flag: '--deny-command-jobs-for-users',
+    env: env('DENY_COMMAND_JOBS_FOR_USERS'),
+    parse: parseBoolean,
+    default: false,
+    description: 'only admins may start command jobs',
+  },
+  allowedUrlPrefixes: {
+    key: 'allowedUrlPrefixes',
+    flag: '--allowed-url-prefix <url>',
+    env: env('ALLOWED_URL_PREFIXES'),
+    repeatable: true,
+    parse: parseList(parseUrlPrefix),
+    default: [],
+    shownDefault: 'any URL',
+    description: 'a wait-then-send URL must start with one of these (end each with / to pin the host)',
+  },
+  outputCap: {
+    key: 'outputCap',
+    flag: '--output-cap <bytes>',
+    env: env('OUTPUT_CAP'),
+    parse: parseBytes,
+    default: 1024 ** 3,
+    shownDefault: '1GiB',
+    description: 'a job whose output passes this is stopped',
+  },
+  retentionMaxAge: {
+    key: 'retentionMaxAge',
+    flag: '--retention-max-age <duration>',
+    env: env('RETENTION_MAX_AGE'),
+    parse: parseDuration,
+    default: undefined,
+    shownDefault: 'keep forever',
+    description: 'remove an ended job (record and output) this long after it ended',
+  },
+  retentionMaxBytes: {
+    key: 'retentionMaxBytes',
+    flag: '--retention-max-bytes <bytes>',
+    env: env('RETENTION_MAX_BYTES'),
+    parse: parseBytes,
+    default: undefined,
+    shownDefault: 'no limit',
+    description: 'remove the oldest ended jobs while all output is above this',
+  },
+  stopGrace: {
+    key: 'stopGrace',
+    flag: '--stop-grace <duration>',
+    env: env('STOP_GRACE'),
+    parse: parseDuration,
+    default: 10_000,
+    shownDefault: '10s',
+    description: 'time between SIGTERM and kill when Stop gives no grace period',
+  },
+  shutdownJobs: {
+    key: 'shutdownJobs',
+    flag: '--shutdown-jobs <stop|leave>',
+    env: env('SHUTDOWN_JOBS'),
+    parse: parseChoice(SHUTDOWN_JOBS),
+    default: 'stop',
+    description: 'at shutdown, stop running jobs, or leave them (they are marked LOST at the next start)',
+  },
+  shutdownGrace: {
+    key: 'shutdownGrace',
+    flag: '--shutdown-grace <duration>',
+    env: env('SHUTDOWN_GRACE'),
+    parse: parseDuration,
+    default: undefined,
+    shownDefault: 'the stop grace',
+    description: 'grace period of the jobs stopped at shutdown',
+  },
+  shutdownTimeout: {
+    key: 'shutdownTimeout',
+    flag: '--shutdown-timeout <duration>',
+    env: env('SHUTDOWN_TIMEOUT'),
+    parse: parseDuration,
+    default: 5_000,
+    shownDefault: '5s',
+    description: 'how long calls in flight may finish at shutdown before they are cut',
+  },
+  unsafeNoSandbox: {
+    key: 'unsafeNoSandbox',
+    flag: '--unsafe-no-sandbox',
+    env: env('UNSAFE_NO_SANDBOX'),
+    parse: parseBoolean,
+    default: false,
+    description:
+      'DEVELOPMENT ONLY: run jobs as plain child processes, without cgroups, namespaces or a user switch',
+  },
+};
+
+export const SETTING_LIST: readonly Setting<keyof ServerConfig>[] = Object.values(SETTINGS);
+
+/** The env var that names the config file (it cannot come from the file itself). */
+export const CONFIG_ENV = env('CONFIG');

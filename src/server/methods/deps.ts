@@ -1,0 +1,14 @@
+import type { JobManager } from '../../core/job-manager.js';
+import type { ResourceLimits } from '../../core/types.js';
+import type { StartPolicy } from '../authz.js';
+import type { TailRegistry } from '../tail-registry.js';
+
+/** What the JobService handlers need from the server. */
+export interface ServiceDeps {
+  readonly manager: JobManager;
+  readonly startPolicy: StartPolicy;
+  /** Limits a job gets where it asks for none, and the caps above which Start is refused. */
+  readonly limitDefaults: ResourceLimits;
+  readonly limitMaxima: ResourceLimits;
+  readonly tails: TailRegistry;
+}
