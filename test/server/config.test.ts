@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     assert.equal(config.stopGrace, 10_000);
     assert.equal(config.unsafeNoSandbox, false);
     assert.deepEqual(config.jobMaxima, {});
+    assert.deepEqual(config.jobDefaults, { cpuMillicores: 1000, memoryBytes: 512 * 1024 ** 2, pids: 1024 });
   });
 
   it('reads the config file, resolving its relative paths against its own directory', async () => {
@@ -106,6 +107,19 @@ describe('loadConfig', () => {
     await fails({ configFile: bad }, /"dataDir" in .*bad.json: must be a non-empty string, not 5/);
     await writeFile(bad, '[1]');
     await fails({ configFile: bad }, /must hold a JSON object/);
+  });
+
+  it("lowers the built-in job defaults to caps the operator set, but not the operator's own defaults", async () => {
+    const capped = await load({ flags: { jobMaxima: ['memory=256MiB'] } });
+    assert.deepEqual(capped.jobDefaults, { cpuMillicores: 1000, memoryBytes: 256 * 1024 ** 2, pids: 1024 });
+    await assert.rejects(
+      loadConfig({
+        cwd: dir,
+        flags: { jobDefaults: ['memory=512MiB'], jobMaxima: ['memory=256MiB'] },
+        env: {},
+      }),
+      /default memory 512 MiB is above its cap of 256 MiB/,
+    );
   });
 
   it('derives every env var name from the setting', () => {

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WorkernatorError } from '../../core/errors.js';
+import { RESOURCE_LIMIT_KEYS, type ResourceLimits } from '../../core/types.js';
 import { applyLimitPolicy } from '../../sandbox/cgroups/limit-policy.js';
 import { ConfigError } from '../errors.js';
 import { SETTINGS, SETTING_LIST, type ServerConfig, type Setting } from './settings.js';
@@ -65,6 +66,7 @@ export async function loadConfig(sources: ConfigSources): Promise<ServerConfig> 
   const file = sources.configFile === undefined ? undefined : resolve(sources.cwd, sources.configFile);
   const fromFile = file === undefined ? {} : await readConfigFile(file);
   const config: Record<string, unknown> = {};
+  let builtInDefaults = false;
 
   for (const setting of SETTING_LIST) {
     const flag = sources.flags[setting.key];
@@ -84,6 +86,7 @@ export async function loadConfig(sources: ConfigSources): Promise<ServerConfig> 
       baseDir = dirname(file);
     } else {
       config[setting.key] = setting.default;
+      if (setting.key === 'jobDefaults') builtInDefaults = true;
       continue;
     }
     try {
@@ -93,8 +96,23 @@ export async function loadConfig(sources: ConfigSources): Promise<ServerConfig> 
     }
   }
   const result = config as unknown as ServerConfig;
-  checkLimits(result);
-  return result;
+  // The built-in defaults yield to the operator's caps: setting only --job-max memory=256MiB must
+  // not make the server refuse to start because the built-in default is 512 MiB.
+  const checked = builtInDefaults
+    ? { ...result, jobDefaults: clampToMaxima(result.jobDefaults, result.jobMaxima) }
+    : result;
+  checkLimits(checked);
+  return checked;
+}
+
+function clampToMaxima(defaults: ResourceLimits, maxima: ResourceLimits): ResourceLimits {
+  const clamped: Record<string, number | undefined> = { ...defaults };
+  for (const key of RESOURCE_LIMIT_KEYS) {
+    const cap = maxima[key];
+    const value = clamped[key];
+    if (cap !== undefined && value !== undefined && value > cap) clamped[key] = cap;
+  }
+  return clamped;
 }
 
 /** Defaults above their caps (or not usable as limits) would refuse every job: say so at start instead. */

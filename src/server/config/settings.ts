@@ -101,8 +101,9 @@ export const SETTINGS: SettingTable = {
     env: env('JOB_DEFAULTS'),
     repeatable: true,
     parse: parseLimits,
-    default: {},
-    shownDefault: 'none',
+    // A job that asks for nothing is still confined: one core, 512 MiB, 1024 processes.
+    default: { cpuMillicores: 1000, memoryBytes: 512 * 1024 * 1024, pids: 1024 },
+    shownDefault: 'cpu=1000, memory=512MiB, pids=1024',
     description:
       'limit a job gets when it asks for none: cpu (millicores), memory, io-read-bps, io-write-bps, io-read-iops, io-write-iops, pids',
   },
