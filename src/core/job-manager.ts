@@ -37,6 +37,8 @@ export interface JobManagerOptions {
   readonly outputCapBytes?: number;
   /** When ended jobs' records and output are removed. Nothing is removed by default. */
   readonly retention?: RetentionPolicy;
+  /** Told the IDs of ended jobs the retention policy removed. */
+  readonly onJobsRemoved?: (ids: readonly string[]) => void;
   /** How long Stop waits after SIGTERM before it kills; 10 s by default. */
   readonly defaultGraceMs?: number;
   readonly builtinRunner?: BuiltinRunner;
@@ -129,6 +131,7 @@ export class JobManager {
       activeBytes: () => [...this.#active.values()].reduce((sum, job) => sum + (job.log?.size ?? 0), 0),
       clock: this.#clock,
       logger: options.logger,
+      onRemoved: options.onJobsRemoved,
     });
   }
 

@@ -17,6 +17,8 @@ interface RetentionContext {
   readonly activeBytes: () => number;
   readonly clock: () => number;
   readonly logger?: { error(details: object, message: string): void } | undefined;
+  /** Told the IDs of the jobs each run removed. */
+  readonly onRemoved?: ((ids: readonly string[]) => void) | undefined;
 }
 
 // setTimeout's longest delay; a later expiry is simply re-armed when this one fires.
@@ -69,7 +71,7 @@ export class Retention {
     const now = clock();
     const ended = store.endedJobsOldestFirst();
     let total = this.#context.activeBytes() + ended.reduce((sum, job) => sum + job.outputBytes, 0);
-    let removed = 0;
+    const removed: string[] = [];
     for (const job of ended) {
       const expired = policy.maxAgeMs !== undefined && now - job.finishedAt >= policy.maxAgeMs;
       const overBudget = policy.maxTotalBytes !== undefined && total > policy.maxTotalBytes;
@@ -78,9 +80,10 @@ export class Retention {
       store.delete(job.id);
       await rm(this.#context.logPath(job.id), { force: true });
       total -= job.outputBytes;
-      removed++;
+      removed.push(job.id);
     }
-    this.#arm(ended[removed]?.finishedAt);
+    if (removed.length > 0) this.#context.onRemoved?.(removed);
+    this.#arm(ended[removed.length]?.finishedAt);
   }
 
   #arm(oldestFinishedAt: number | undefined): void {

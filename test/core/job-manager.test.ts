@@ -13,6 +13,7 @@ import type { JobManager } from '../../src/core/job-manager.js';
 import { collect, tempDir } from '../helpers/temp-dir.js';
 import {
   assertRunnerBuilt,
+  firstOutput,
   openManager,
   outcome,
   startCommand,
@@ -234,11 +235,3 @@ describe('JobManager after a restart', () => {
     await assert.rejects(startCommand(manager, '/bin/true'), ManagerClosedError);
   });
 });
-
-/** Resolves once the job has printed something (it is past its setup, e.g. its trap is set). */
-async function firstOutput(manager: JobManager, id: string): Promise<void> {
-  for await (const chunk of manager.tail(id)) {
-    if (chunk.byteLength > 0) return;
-  }
-  throw new Error(`job ${id} ended without output`);
-}

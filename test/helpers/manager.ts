@@ -40,3 +40,11 @@ export async function outcome(manager: JobManager, id: string): Promise<{ job: J
 export function withoutTimestamps(text: string): string {
   return text.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /gm, '');
 }
+
+/** Resolves once the job has printed something (it is past its setup, e.g. its trap is set). */
+export async function firstOutput(manager: JobManager, id: string): Promise<void> {
+  for await (const chunk of manager.tail(id)) {
+    if (chunk.byteLength > 0) return;
+  }
+  throw new Error(`job ${id} ended without output`);
+}
