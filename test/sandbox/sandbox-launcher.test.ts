@@ -7,7 +7,7 @@ import type { JobManager } from '../../src/core/job-manager.js';
 import { runnerBundlePath } from '../../src/core/jobs/runner-location.js';
 import type { Job, ResourceLimits } from '../../src/core/types.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { assertRunnerBuilt, outcome, withoutTimestamps } from '../helpers/manager.js';
+import { assertRunnerBuilt, firstOutput, outcome, withoutTimestamps } from '../helpers/manager.js';
 import { jobCgroups, openSandboxedManager, openTestSandbox, processesWith } from '../helpers/sandbox.js';
 import { collect, tempDir } from '../helpers/temp-dir.js';
 
@@ -181,6 +181,24 @@ describe('jobs in the sandbox', () => {
     const stopped = await manager.stop(job.id, { graceMs: 0 });
     assert.equal(stopped.status, 'stopped');
     assert.deepEqual(await processesWith(marker), []);
+  });
+
+  it('stops a job with SIGTERM through the init, within the grace period', async () => {
+    const job = await run('trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done');
+    await firstOutput(manager, job.id);
+    const stopped = await manager.stop(job.id, { graceMs: 10_000 });
+    assert.equal(stopped.status, 'stopped');
+    assert.equal(stopped.exitCode, 0);
+    assert.equal(await output(job), 'ready\ngot TERM\n');
+  });
+
+  it('kills a job that ignores SIGTERM when the grace period is over', async () => {
+    const job = await run('trap "" TERM; echo ready; while :; do sleep 0.05; done');
+    await firstOutput(manager, job.id);
+    const stopped = await manager.stop(job.id, { graceMs: 200 });
+    assert.equal(stopped.status, 'stopped');
+    assert.equal(stopped.signal, 'SIGKILL');
+    assert.deepEqual(await jobCgroups(sandbox), []);
   });
 
   it('leaves nothing of a daemonized grandchild after stop', async () => {
