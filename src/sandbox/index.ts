@@ -3,7 +3,7 @@
  * shim. `openSandbox` checks that everything it needs is there and refuses, naming what is missing,
  * rather than running jobs with less isolation than promised.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher } from '../core/launcher.js';
@@ -62,6 +62,8 @@ export async function openSandbox(options: SandboxOptions): Promise<Sandbox> {
       'shim',
     );
   }
+  // The data directory may not exist yet on a fresh install; the disk that will hold it is needed now.
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const ioDevice = await findIoDevice(options);
   const cgroups: CgroupBackend = await openCgroupBackend({
     rootName: options.cgroupRootName,

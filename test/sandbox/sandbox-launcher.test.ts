@@ -202,10 +202,18 @@ describe('jobs in the sandbox', () => {
   });
 
   it('leaves nothing of a daemonized grandchild after stop', async () => {
-    const job = await run(`setsid sh -c 'exec sleep 1000' ${marker}-daemon & echo started; exec sleep 1000`);
+    // The daemon's name is built by the shell, so only the daemon's own command line holds it (the
+    // shim's and the job shell's hold the script text); it does not exec, so it keeps the name.
+    const job = await run(`setsid sh -c 'sleep 1000; :' "$0-daemon" & echo started; exec sleep 1000`);
     for await (const chunk of manager.tail(job.id))
       if (Buffer.from(chunk).toString().includes('started')) break;
-    assert.ok((await processesWith(`${marker}-daemon`)).length > 0, 'the daemon ran');
+    const daemons = await processesWith(`${marker}-daemon`);
+    assert.equal(daemons.length, 1, 'the daemon runs');
+    assert.equal(
+      (await readFile(`/proc/${daemons[0]}/stat`, 'utf8')).split(' ')[5],
+      String(daemons[0]),
+      'it leads its own session',
+    );
     await manager.stop(job.id, { graceMs: 0 });
     assert.deepEqual(await processesWith(marker), []);
   });

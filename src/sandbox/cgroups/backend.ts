@@ -67,7 +67,8 @@ export interface CgroupBackendOptions {
   /**
    * v2 only. Controllers can be enabled for children only in a cgroup without processes of its own;
    * when the server's own cgroup has processes, init fails with a clear error unless this is set, in
-   * which case it moves this process (only) into `<own>/<rootName>-supervisor`, inside its own subtree.
+   * which case it moves the processes of that cgroup (this one, and e.g. the shell or npm that started
+   * it) into the leaf `<own>/<rootName>-supervisor`, inside its own subtree.
    */
   readonly moveSelfToLeaf?: boolean;
   /**

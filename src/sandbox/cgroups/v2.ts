@@ -2,14 +2,14 @@
  * cgroup v2 backend. Layout:
  *
  *   <own>/                       the server's own cgroup: +cpu +memory +io +pids in subtree_control
- *   <own>/<root>-supervisor/     only with moveSelfToLeaf, when <own> has processes: the server
+ *   <own>/<root>-supervisor/     only with moveSelfToLeaf, when <own> has processes: they move here
  *   <own>/<root>/                the job root: +cpu +memory +io +pids in subtree_control
  *   <own>/<root>/<jobId>/        one job: cpu.max, memory.max, memory.swap.max, io.max, pids.max
  *
  * The no-internal-processes rule: a non-root cgroup can enable controllers for its children only
  * while it has no processes itself; writing its cgroup.subtree_control otherwise fails with EBUSY.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ResourceLimits, ResourceUsage } from '../../core/types.js';
 import { CgroupSetupError, CgroupSweepError, SandboxUnavailableError } from '../errors.js';
 import {
@@ -37,6 +37,9 @@ import { killByCgroupKill, killByV2Freezer, unlessGone } from './kill.js';
 import { applyLimitWrites, cgroupV2LimitWrites } from './limits.js';
 import { readV2Usage } from './usage.js';
 
+/** How many times init moves the own cgroup's processes into the leaf before it gives up. */
+const MOVE_ROUNDS = 3;
+
 export class CgroupV2Backend implements CgroupBackend {
   readonly version = 2;
   readonly rootDir: string;
@@ -48,14 +51,18 @@ export class CgroupV2Backend implements CgroupBackend {
   readonly #selfPid: number;
 
   constructor(layout: CgroupV2Layout, options: CgroupBackendOptions = {}) {
-    this.#layout = layout;
     this.#fs = options.fs ?? nodeCgroupFs;
     this.#rootName = options.rootName ?? DEFAULT_ROOT_NAME;
     checkCgroupName(this.#rootName);
+    // A process that an earlier open moved into the supervisor leaf still owns the cgroup above it.
+    this.#layout =
+      basename(layout.ownDir) === `${this.#rootName}-supervisor`
+        ? { ...layout, ownDir: dirname(layout.ownDir) }
+        : layout;
     this.#ioDevice = options.ioDevice;
     this.#moveSelfToLeaf = options.moveSelfToLeaf ?? false;
     this.#selfPid = options.selfPid ?? process.pid;
-    this.rootDir = join(layout.ownDir, this.#rootName);
+    this.rootDir = join(this.#layout.ownDir, this.#rootName);
   }
 
   get rootDirs(): readonly string[] {
@@ -100,20 +107,38 @@ export class CgroupV2Backend implements CgroupBackend {
         );
       }
     }
-    // Move only this process, and only one level down inside its own subtree.
+    // Move the processes of the server's own cgroup (this one and, say, the npm or shell that
+    // started it) one level down, inside its own subtree, as container runtimes do with a delegated
+    // cgroup. A process may fork meanwhile, so a few rounds; then give up and put this process back.
     await ensureCgroupDir(this.#fs, this.supervisorDir);
-    await writeCgroupFile(this.#fs, this.supervisorDir, 'cgroup.procs', String(this.#selfPid));
-    try {
-      await writeCgroupFile(this.#fs, dir, 'cgroup.subtree_control', value);
-    } catch (err) {
-      if (!(err instanceof CgroupSetupError) || err.errno !== 'EBUSY') throw err;
-      throw new SandboxUnavailableError(
-        `cannot enable ${missing.join(', ')} in ${file}: EBUSY even after moving the server into ` +
-          `${this.supervisorDir}: other processes are in ${dir} (${await this.#describePids(dir)})`,
-        'cgroup-delegation',
-        { cause: err },
-      );
+    let lastError: unknown;
+    for (let round = 0; round < MOVE_ROUNDS; round++) {
+      for (const pid of await readPids(this.#fs, dir)) {
+        // A process that exited meanwhile (ESRCH) needs no move.
+        await writeCgroupFile(this.#fs, this.supervisorDir, 'cgroup.procs', String(pid)).catch(
+          (e: unknown) => {
+            if (errnoOf(e) !== 'ESRCH') throw e;
+          },
+        );
+      }
+      try {
+        await writeCgroupFile(this.#fs, dir, 'cgroup.subtree_control', value);
+        return;
+      } catch (err) {
+        if (!(err instanceof CgroupSetupError) || err.errno !== 'EBUSY') throw err;
+        lastError = err;
+      }
     }
+    const stuck = await this.#describePids(dir);
+    // Best effort: leave the cgroups as they were rather than half-moved.
+    await writeCgroupFile(this.#fs, dir, 'cgroup.procs', String(this.#selfPid)).catch(() => {});
+    await removeCgroupDir(this.#fs, this.supervisorDir).catch(() => {});
+    throw new SandboxUnavailableError(
+      `cannot enable ${missing.join(', ')} in ${file}: EBUSY even after moving the processes of ` +
+        `${dir} into ${this.supervisorDir} ${MOVE_ROUNDS} times: processes keep appearing (${stuck})`,
+      'cgroup-delegation',
+      { cause: lastError },
+    );
   }
 
   async #describePids(dir: string): Promise<string> {

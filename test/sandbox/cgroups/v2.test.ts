@@ -43,7 +43,7 @@ function setup(options: FakeKernelOptions = {}, backendOptions: { moveSelfToLeaf
     selfPid: 4242,
     ...backendOptions,
   });
-  return { kernel, own, root: join(own, 'wn'), backend };
+  return { kernel, own, root: join(own, 'wn'), backend, layout };
 }
 
 /** Lets pending I/O callbacks run (no timers): enough for a wrongly resolved promise to show. */
@@ -86,9 +86,23 @@ describe('cgroup v2 backend on a fake tree', () => {
     assert.equal(moved.kernel.read(join(moved.own, 'cgroup.subtree_control')).trim(), 'cpu memory io pids');
     assert.ok(existsSync(moved.root));
 
+    // Every process of the own cgroup moves, not only the server.
     const crowded = setup({}, { moveSelfToLeaf: true });
     crowded.kernel.setProcs(crowded.own, [4242, 777]);
-    await assert.rejects(crowded.backend.init(), /EBUSY even after moving the server.*PIDs 777/);
+    await crowded.backend.init();
+    const crowdedLeaf = join(crowded.own, 'wn-supervisor');
+    assert.deepEqual(
+      crowded.kernel.read(join(crowdedLeaf, 'cgroup.procs')).split('\n').filter(Boolean).sort(),
+      ['4242', '777'],
+    );
+
+    // A second backend in the same process, now in the leaf, still uses the cgroup above it.
+    const again = new CgroupV2Backend(
+      { ...moved.layout, ownDir: leaf, ownPath: '/srv/wn-supervisor' },
+      { fs: moved.kernel, rootName: 'wn', moveSelfToLeaf: true, selfPid: 4242 },
+    );
+    assert.equal(again.rootDir, moved.root);
+    await again.init();
   });
 
   test('create writes every limit in the job directory', async () => {
