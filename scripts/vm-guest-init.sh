@@ -41,4 +41,5 @@ rc=${PIPESTATUS[0]}
 echo "$rc" >$ctl/rc
 sync
 echo o >/proc/sysrq-trigger
-sleep 60
+# Wait for the power-off with a builtin: running /usr/bin/sleep could race the 9p root going away.
+read -r -t 60 _ </dev/console || true
