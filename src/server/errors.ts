@@ -16,6 +16,22 @@ export class PermissionDeniedError extends WorkernatorError {
   }
 }
 
+/**
+ * The client certificate is on the server's deny-list, by serial number or by name. The certificate
+ * itself verified; the operator has withdrawn it, so the call is UNAUTHENTICATED like any other
+ * credential the server does not accept.
+ */
+export class ClientDeniedError extends WorkernatorError {
+  readonly code = 'WN_CLIENT_DENIED';
+  constructor(
+    /** What matched: the serial or the name. */
+    readonly entry: 'serial' | 'name',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The server is shutting down: it ends live Tail streams and refuses new calls with this. */
 export class ServerShuttingDownError extends WorkernatorError {
   readonly code = 'WN_SERVER_SHUTTING_DOWN';

@@ -37,6 +37,7 @@ import type {
   SandboxUnavailableError,
 } from '../sandbox/errors.js';
 import type {
+  ClientDeniedError,
   ConfigError,
   PermissionDeniedError,
   ServerShuttingDownError,
@@ -68,6 +69,7 @@ type KnownError =
   | PkiInvalidArgumentError
   | PkiIdentityError
   | PermissionDeniedError
+  | ClientDeniedError
   | ServerShuttingDownError
   | ConfigError
   | UnknownServiceError
@@ -144,6 +146,7 @@ export function toGrpcStatus(error: unknown): RpcStatus {
         internal: true,
       };
     case 'WN_PKI_BAD_IDENTITY':
+    case 'WN_CLIENT_DENIED':
       return clientError(GrpcCode.UNAUTHENTICATED, known.message);
     case 'WN_PERMISSION_DENIED':
       return clientError(GrpcCode.PERMISSION_DENIED, known.message);

@@ -1,7 +1,8 @@
 /**
- * The frame around every handler: who is calling, whether their role may call the method at all
- * (authz.ts), one log line per call, and one translation of errors into gRPC statuses
- * (grpc-status.ts). Handlers see a context and throw; they never build a status themselves.
+ * The frame around every handler: who is calling, whether the operator has denied their certificate
+ * (deny-list.ts), whether their role may call the method at all (authz.ts), one log line and one
+ * metrics count per call, and one translation of errors into gRPC statuses (grpc-status.ts).
+ * Handlers see a context and throw; they never build a status themselves.
  */
 import {
   status as GrpcCode,
@@ -12,6 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { authorizeMethod, type Access } from './authz.js';
+import { serialOf, type Caller, type DenyList } from './deny-list.js';
 import { ServerShuttingDownError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { callerIdentity, type Identity } from './identity.js';
@@ -20,6 +22,8 @@ export interface RpcContext {
   /** Full method name, e.g. /workernator.v1.JobService/Start. */
   readonly method: string;
   readonly identity: Identity;
+  /** The identity and the certificate serial: what the deny-list and admission control look at. */
+  readonly caller: Caller;
   /** What the caller's role may do with this method: every job, or only its own. */
   readonly access: Exclude<Access, 'none'>;
   /** Set by the handler once it knows the job, for the log line. */
@@ -30,6 +34,10 @@ export interface RpcFrame {
   readonly logger: Logger;
   /** True once the server has begun to shut down: new calls are refused with UNAVAILABLE. */
   readonly isShuttingDown: () => boolean;
+  /** The deny-list in force now (SIGHUP replaces it). */
+  readonly denyList: () => DenyList;
+  /** Counts each call once it has ended, by method and status. */
+  readonly onCallEnd: (method: string, code: GrpcCode) => void;
 }
 
 type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
@@ -54,6 +62,7 @@ class CallLog {
       code: GrpcCode[code],
       durationMs: Math.round((performance.now() - this.#began) * 10) / 10,
     };
+    this.frame.onCallEnd(this.method, code);
     if (error !== undefined) this.frame.logger.error({ ...line, err: error }, 'rpc failed');
     else this.frame.logger.info(line, 'rpc');
   }
@@ -63,8 +72,10 @@ function begin(frame: RpcFrame, method: string, call: AnyCall, log: CallLog): Rp
   // Identity first: an anonymous caller learns nothing, not even whether the server is stopping.
   const identity = callerIdentity(call);
   log.identity = identity;
+  const caller: Caller = { identity, serial: serialOf(call.getAuthContext().sslPeerCertificate) };
+  frame.denyList().check(caller);
   if (frame.isShuttingDown()) throw new ServerShuttingDownError();
-  const context: RpcContext = { method, identity, access: authorizeMethod(method, identity) };
+  const context: RpcContext = { method, identity, caller, access: authorizeMethod(method, identity) };
   log.context = context;
   return context;
 }

@@ -1,20 +1,28 @@
 /**
  * A running workernatord: the job manager, the gRPC server over mutual TLS with the JobService and
- * the health service, and the orderly way down. main.ts builds one from the configuration; tests
- * build one in-process with their own launcher and logger.
+ * the health service, admission control, the optional metrics endpoint, reload on SIGHUP, and the
+ * orderly way down. main.ts builds one from the configuration; tests build one in-process with their
+ * own launcher and logger.
  */
+import { X509Certificate } from 'node:crypto';
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { JobManager, type BuiltinRunner } from '../core/job-manager.js';
 import type { Launcher } from '../core/launcher.js';
 import { JobServiceService } from '../gen/workernator/v1/workernator.js';
-import type { ServerConfig } from './config/settings.js';
-import { ServerStartError } from './errors.js';
+import { Admission, type AdmissionLimits } from './admission.js';
+import { SETTING_LIST, type ServerConfig } from './config/settings.js';
+import { DenyList } from './deny-list.js';
+import { ServerShuttingDownError, ServerStartError } from './errors.js';
 import { ServingStatus } from './health/health-codec.js';
 import { HealthServiceDefinition, HealthStatus } from './health/health-service.js';
 import type { Logger } from './logger.js';
+import { MetricsEndpoint } from './metrics/http.js';
+import { countJobsByStatus } from './metrics/job-counts.js';
+import { ServerMetrics } from './metrics/metrics.js';
+import { startProcessMetrics } from './metrics/process.js';
 import { createHealthService, createJobService } from './service.js';
 import { TailRegistry } from './tail-registry.js';
-import { createServerCredentials, loadServerTls } from './tls.js';
+import { createServerCredentials, loadServerTls, ReloadableServerCredentials } from './tls.js';
 
 export interface ServerOptions {
   readonly config: ServerConfig;
@@ -23,11 +31,35 @@ export interface ServerOptions {
   /** Called once the job manager is closed, to release the launcher. */
   readonly closeLauncher?: () => Promise<void>;
   readonly builtinRunner?: BuiltinRunner;
-  /** Server credentials; by default read from config.tlsDir. */
+  /** Server credentials; by default read from config.tlsDir (only those can be reloaded). */
   readonly credentials?: ServerCredentials;
 }
 
+/** What a reload did. */
+export interface ReloadResult {
+  /** The serial of the server certificate new connections get, when the TLS material was reloaded. */
+  readonly serverCertSerial: string | undefined;
+  /** Live Tail streams ended because their client is now on the deny-list. */
+  readonly endedTails: number;
+  /** Settings whose new value needs a restart; they keep their old value until then. */
+  readonly needRestart: readonly string[];
+}
+
 const JOB_SERVICE_NAME = 'workernator.v1.JobService';
+
+/** The server's mutable state, shared with the RPC frame. */
+interface ServerState {
+  shuttingDown: boolean;
+  denyList: DenyList;
+}
+
+function admissionLimits(config: ServerConfig): AdmissionLimits {
+  return {
+    maxRunningJobs: config.maxRunningJobs,
+    maxRunningJobsPerIdentity: config.maxRunningJobsPerIdentity,
+    maxTailsPerIdentity: config.maxTailsPerIdentity,
+  };
+}
 
 export class WorkernatorServer {
   readonly #grpc: Server;
@@ -36,8 +68,15 @@ export class WorkernatorServer {
   readonly #health: HealthStatus;
   readonly #options: ServerOptions;
   readonly #port: number;
-  /** Shared with the RPC frame, which refuses new calls once it is set. */
-  readonly #state: { shuttingDown: boolean };
+  /** Shared with the RPC frame: it refuses new calls once shuttingDown is set, and reads the deny-list. */
+  readonly #state: ServerState;
+  readonly #admission: Admission;
+  readonly #credentials: ServerCredentials;
+  readonly #metricsEndpoint: MetricsEndpoint | undefined;
+  /** The settings in force: those of the start, with the reloadable ones as last reloaded. */
+  #config: ServerConfig;
+  /** Reloads run one after another; this is the last one's end. */
+  #reloading: Promise<unknown> = Promise.resolve();
   #shutdown: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -47,7 +86,10 @@ export class WorkernatorServer {
     health: HealthStatus;
     options: ServerOptions;
     port: number;
-    state: { shuttingDown: boolean };
+    state: ServerState;
+    admission: Admission;
+    credentials: ServerCredentials;
+    metricsEndpoint: MetricsEndpoint | undefined;
   }) {
     this.#state = parts.state;
     this.#grpc = parts.grpc;
@@ -56,12 +98,20 @@ export class WorkernatorServer {
     this.#health = parts.health;
     this.#options = parts.options;
     this.#port = parts.port;
+    this.#admission = parts.admission;
+    this.#credentials = parts.credentials;
+    this.#metricsEndpoint = parts.metricsEndpoint;
+    this.#config = parts.options.config;
   }
 
   /** Opens the data directory, binds the address and reports SERVING; throws naming what failed. */
   static async start(options: ServerOptions): Promise<WorkernatorServer> {
     const { config, logger } = options;
-    const credentials = options.credentials ?? createServerCredentials(await loadServerTls(config.tlsDir));
+    const credentials =
+      options.credentials ??
+      createServerCredentials(await loadServerTls(config.tlsDir), {
+        handshakeTimeoutMs: config.handshakeTimeout,
+      });
     const manager = await JobManager.open({
       dataDir: config.dataDir,
       launcher: options.launcher,
@@ -75,16 +125,29 @@ export class WorkernatorServer {
       ...(options.builtinRunner === undefined ? {} : { builtinRunner: options.builtinRunner }),
     });
 
-    const tails = new TailRegistry();
+    const metrics = new ServerMetrics({
+      jobsByStatus: () => countJobsByStatus(manager),
+      liveTails: () => tails.size,
+    });
+    const admission = new Admission(admissionLimits(config), (limit) => metrics.admissionRefused(limit));
+    const tails = new TailRegistry(admission);
     const health = new HealthStatus([JOB_SERVICE_NAME]);
-    const grpc = new Server();
-    const state = { shuttingDown: false };
-    const frame = { logger, isShuttingDown: () => state.shuttingDown };
+    // gRPC refuses a larger request from its length prefix, before it buffers the message.
+    const grpc = new Server({ 'grpc.max_receive_message_length': config.maxRequestSize });
+    const state: ServerState = { shuttingDown: false, denyList: new DenyList(config) };
+    const frame = {
+      logger,
+      isShuttingDown: () => state.shuttingDown,
+      denyList: () => state.denyList,
+      onCallEnd: metrics.callEnded.bind(metrics),
+    };
     grpc.addService(
       JobServiceService,
       createJobService(frame, {
         manager,
         tails,
+        admission,
+        metrics,
         startPolicy: {
           denyCommandJobsForUsers: config.denyCommandJobsForUsers,
           allowedUrlPrefixes: config.allowedUrlPrefixes,
@@ -109,7 +172,34 @@ export class WorkernatorServer {
         cause: error,
       });
     }
-    const server = new WorkernatorServer({ grpc, manager, tails, health, options, port, state });
+    let metricsEndpoint: MetricsEndpoint | undefined;
+    if (config.metricsListen !== undefined) {
+      try {
+        startProcessMetrics();
+        metricsEndpoint = await MetricsEndpoint.start({
+          listen: config.metricsListen,
+          allowNonLoopback: config.metricsAllowNonLoopback,
+          metrics,
+          logger,
+        });
+      } catch (error) {
+        grpc.forceShutdown();
+        await manager.close();
+        throw error;
+      }
+    }
+    const server = new WorkernatorServer({
+      grpc,
+      manager,
+      tails,
+      health,
+      options,
+      port,
+      state,
+      admission,
+      credentials,
+      metricsEndpoint,
+    });
     health.setAll(ServingStatus.SERVING);
     logger.info({ listen: config.listen, port, dataDir: config.dataDir, tlsDir: config.tlsDir }, 'serving');
     return server;
@@ -123,6 +213,72 @@ export class WorkernatorServer {
   /** How many Tail streams are being served now. */
   get liveTails(): number {
     return this.#tails.size;
+  }
+
+  /** Jobs admitted (starting or running) and not yet ended. */
+  get runningJobs(): number {
+    return this.#admission.runningJobs;
+  }
+
+  /** The port of the metrics endpoint, when it is on. */
+  get metricsPort(): number | undefined {
+    return this.#metricsEndpoint?.port;
+  }
+
+  /**
+   * Applies the reloadable settings of `config` (SIGHUP): the server certificate, key and client CA
+   * from its tlsDir, the deny-lists, and the admission limits. Everything is read and checked first
+   * and applied only if all of it is good, so a bad file leaves the old settings serving; the
+   * promise then rejects with what is wrong. New handshakes get the new certificate; connections and
+   * streams already open keep theirs, except that the live Tail streams of a client that is now
+   * denied are ended (UNAUTHENTICATED). Other settings need a restart; the result names those that
+   * changed. Reloads run one at a time, in the order asked.
+   */
+  reload(config: ServerConfig): Promise<ReloadResult> {
+    const result = this.#reloading.then(() => this.#reload(config));
+    this.#reloading = result.catch(() => {});
+    return result;
+  }
+
+  async #reload(config: ServerConfig): Promise<ReloadResult> {
+    const { logger } = this.#options;
+    if (this.#state.shuttingDown) throw new ServerShuttingDownError();
+    const credentials =
+      this.#credentials instanceof ReloadableServerCredentials ? this.#credentials : undefined;
+    const material = credentials === undefined ? undefined : await loadServerTls(config.tlsDir);
+    const denyList = new DenyList(config);
+
+    // Everything is read and checked; from here on nothing awaits, so no call sees half a reload.
+    if (material !== undefined) credentials?.reload(material);
+    this.#state.denyList = denyList;
+    this.#admission.setLimits(admissionLimits(config));
+    const endedTails = this.#tails.endWhere((caller) => denyList.reason(caller));
+
+    const needRestart: string[] = [];
+    const applied: Record<string, unknown> = { ...this.#config };
+    for (const setting of SETTING_LIST) {
+      if (setting.reloadable === true) applied[setting.key] = config[setting.key];
+      else if (JSON.stringify(config[setting.key]) !== JSON.stringify(this.#config[setting.key]))
+        needRestart.push(setting.key);
+    }
+    this.#config = applied as unknown as ServerConfig;
+
+    const serverCertSerial =
+      material === undefined ? undefined : new X509Certificate(material.certPem).serialNumber;
+    if (material === undefined)
+      logger.warn('the server credentials were given in code, so TLS was not reloaded');
+    if (needRestart.length > 0)
+      logger.warn({ settings: needRestart }, 'these settings changed but take effect only at the next start');
+    logger.info(
+      {
+        serverCertSerial,
+        deniedClients: denyList.size,
+        endedTails,
+        limits: this.#admission.limits,
+      },
+      'reloaded',
+    );
+    return { serverCertSerial, endedTails, needRestart };
   }
 
   /**
@@ -140,12 +296,15 @@ export class WorkernatorServer {
   forceShutdown(): void {
     this.#state.shuttingDown = true;
     this.#grpc.forceShutdown();
+    void this.#metricsEndpoint?.close();
   }
 
   async #shutDown(): Promise<void> {
     const { config, logger } = this.#options;
     logger.info({ shutdownJobs: config.shutdownJobs }, 'shutting down');
     this.#state.shuttingDown = true;
+    // Scrapes stop first: they read the store, which closes below.
+    const metricsClosed = this.#metricsEndpoint?.close();
     this.#health.setAll(ServingStatus.NOT_SERVING);
     this.#health.endWatches();
     const tailsEnded = this.#tails.close();
@@ -154,7 +313,7 @@ export class WorkernatorServer {
       leaveRunning: config.shutdownJobs === 'leave',
       ...(config.shutdownGrace === undefined ? {} : { graceMs: config.shutdownGrace }),
     });
-    await Promise.all([tailsEnded, this.#drain(config.shutdownTimeout), jobsDone]);
+    await Promise.all([tailsEnded, this.#drain(config.shutdownTimeout), jobsDone, metricsClosed]);
     await this.#options.closeLauncher?.();
     logger.info('shut down');
   }

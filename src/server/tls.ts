@@ -5,7 +5,7 @@
  */
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { SecureServerOptions } from 'node:http2';
-import type { SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { PkiInvalidMaterialError } from '../pki/errors.js';
 import { readMaterial } from '../pki/files.js';
@@ -15,22 +15,40 @@ import type { TlsMaterial } from '../pki/client-credentials.js';
 
 export type { TlsMaterial };
 
+/** The context options of every handshake: TLS 1.3 only, our suites, and the material. */
+function contextOptions(material: TlsMaterial): SecureContextOptions {
+  return {
+    minVersion: TLS_VERSION,
+    maxVersion: TLS_VERSION,
+    ciphers: TLS_CIPHER_SUITES,
+    ca: material.caPem,
+    cert: material.certPem,
+    key: material.keyPem,
+  };
+}
+
+export interface ServerTlsOptions {
+  /** A connection that has not finished its TLS handshake after this many milliseconds is closed. */
+  readonly handshakeTimeoutMs: number;
+}
+
 /**
  * grpc-js's `ServerCredentials.createSsl` cannot set a TLS version or suites, so this subclass passes
  * Node's own options. grpc-js spreads the constructor options and then the context options into
  * `http2.createSecureServer`, context last: the version and suites are in both, so neither can be
  * lost, and they are in the context options that grpc-js reuses for `setSecureContext`.
+ *
+ * Reload: grpc-js registers a watcher on its credentials for every server it binds with them, and
+ * `updateSecureContextOptions` (protected, the hook its certificate providers use) hands new context
+ * options to each watcher, which calls `setSecureContext` on the bound TLS server. New handshakes get
+ * the new context; connections already open keep theirs, so live streams are untouched. The full
+ * options are passed every time: `setSecureContext` resets what it is not given, and a context
+ * without minVersion would let TLS 1.2 back in. (grpc-js's own CertificateProviderServerCredentials
+ * passes only ca/cert/key, which is why it is not used here.)
  */
-class MutualTls13ServerCredentials extends ServerCredentials {
-  constructor(material: TlsMaterial) {
-    const context: SecureContextOptions = {
-      minVersion: TLS_VERSION,
-      maxVersion: TLS_VERSION,
-      ciphers: TLS_CIPHER_SUITES,
-      ca: material.caPem,
-      cert: material.certPem,
-      key: material.keyPem,
-    };
+export class ReloadableServerCredentials extends ServerCredentials {
+  constructor(material: TlsMaterial, options: ServerTlsOptions) {
+    const context = contextOptions(material);
     const server: SecureServerOptions = {
       ...context,
       // A client without a certificate, or with one the client CA did not sign, never gets past the handshake.
@@ -38,8 +56,23 @@ class MutualTls13ServerCredentials extends ServerCredentials {
       rejectUnauthorized: true,
       // gRPC is HTTP/2 only.
       allowHTTP1: false,
+      // Node's default is 120 s: a client that opens connections and never finishes them would hold
+      // a socket each for two minutes.
+      handshakeTimeout: options.handshakeTimeoutMs,
     };
     super(server, context);
+  }
+
+  /**
+   * Swaps the certificate, key and client CA for new handshakes. The material is turned into a
+   * secure context here first, so that material Node refuses throws to the caller and leaves the old
+   * context serving: grpc-js, when `setSecureContext` throws, marks its credentials invalid and drops
+   * every new connection.
+   */
+  reload(material: TlsMaterial): void {
+    const context = contextOptions(material);
+    createSecureContext(context);
+    this.updateSecureContextOptions(context);
   }
 
   override _equals(other: ServerCredentials): boolean {
@@ -51,8 +84,11 @@ class MutualTls13ServerCredentials extends ServerCredentials {
  * Server credentials for mutual TLS 1.3. `caPem` is the CLIENT CA: the only CA whose certificates
  * the server accepts from clients.
  */
-export function createServerCredentials(material: TlsMaterial): ServerCredentials {
-  return new MutualTls13ServerCredentials(material);
+export function createServerCredentials(
+  material: TlsMaterial,
+  options: ServerTlsOptions = { handshakeTimeoutMs: 10_000 },
+): ReloadableServerCredentials {
+  return new ReloadableServerCredentials(material, options);
 }
 
 /**

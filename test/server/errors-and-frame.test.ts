@@ -15,6 +15,7 @@ import { JobStoreError } from '../../src/core/store/errors.js';
 import { PkiIdentityError } from '../../src/pki/errors.js';
 import { LimitAboveCapError, InvalidLimitError, SandboxUnavailableError } from '../../src/sandbox/errors.js';
 import { PermissionDeniedError, ServerStartError } from '../../src/server/errors.js';
+import { DenyList } from '../../src/server/deny-list.js';
 import { toGrpcStatus } from '../../src/server/grpc-status.js';
 import { openLauncher } from '../../src/server/launcher.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -67,7 +68,12 @@ describe('the RPC frame', () => {
     );
     let called = false;
     const handler = unary(
-      { logger, isShuttingDown: () => false },
+      {
+        logger,
+        isShuttingDown: () => false,
+        denyList: () => new DenyList({ deniedClientSerials: [], deniedClientNames: [] }),
+        onCallEnd: () => {},
+      },
       '/workernator.v1.JobService/Status',
       () => {
         called = true;

@@ -15,7 +15,9 @@ describe('validation at the edge', () => {
   let t: TestServer;
   before(async () => {
     t = await startTestServer({
-      config: { jobMaxima: { memoryBytes: 256 * 1024 ** 2, cpuMillicores: 1000 } },
+      // No defaults: the config is built directly, without load-config's lowering of the built-in
+      // defaults (512 MiB) to these caps.
+      config: { jobDefaults: {}, jobMaxima: { memoryBytes: 256 * 1024 ** 2, cpuMillicores: 1000 } },
     });
   });
   after(() => t.close());

@@ -5,7 +5,7 @@ import { CONFIG_ENV, SETTING_LIST, type ServerConfig } from '../config/settings.
 import { openLauncher } from '../launcher.js';
 import { createLogger } from '../logger.js';
 import { WorkernatorServer } from '../server.js';
-import { exitOnSignals } from '../signals.js';
+import { exitOnSignals, reloadOnHangup } from '../signals.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -28,15 +28,16 @@ export function serveCommand(): Command<[], { config?: string }> {
       const attribute = new Option(setting.flag).attributeName();
       if (given[attribute] !== undefined) flags[setting.key] = given[attribute];
     }
-    const config = await loadConfig({
+    const sources = {
       flags,
       env: process.env,
       configFile: options.config ?? process.env[CONFIG_ENV],
       cwd: process.cwd(),
-    });
+    };
+    const config = await loadConfig(sources);
     const logger = createLogger(config.logLevel);
     const launcher = await openLauncher(config, logger);
-    const server = await WorkernatorServer.start({
+    const starting = WorkernatorServer.start({
       config,
       launcher: launcher.launcher,
       logger,
@@ -45,6 +46,12 @@ export function serveCommand(): Command<[], { config?: string }> {
       await launcher.close();
       throw error;
     });
-    exitOnSignals(server, logger, (code) => process.exit(code));
+    // Before the server can announce 'serving': a signal that follows that line must find its handler
+    // (without one, SIGTERM and SIGHUP kill the process outright).
+    exitOnSignals(starting, logger, (code) => process.exit(code));
+    reloadOnHangup({ reload: async (next) => (await starting).reload(next) }, logger, () =>
+      loadConfig(sources),
+    );
+    await starting;
   });
 }

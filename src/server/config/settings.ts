@@ -8,11 +8,14 @@ import {
   parseAddress,
   parseBoolean,
   parseBytes,
+  parseCertificateSerial,
   parseChoice,
+  parseClientName,
   parseDuration,
   parseLimits,
   parseList,
   parsePath,
+  parsePositiveCount,
   parseString,
   parseUrlPrefix,
   type ValueOrigin,
@@ -41,6 +44,15 @@ export interface ServerConfig {
   readonly shutdownJobs: (typeof SHUTDOWN_JOBS)[number];
   readonly shutdownGrace: number | undefined;
   readonly shutdownTimeout: number;
+  readonly maxRunningJobs: number;
+  readonly maxRunningJobsPerIdentity: number;
+  readonly maxTailsPerIdentity: number;
+  readonly maxRequestSize: number;
+  readonly handshakeTimeout: number;
+  readonly deniedClientSerials: readonly string[];
+  readonly deniedClientNames: readonly string[];
+  readonly metricsListen: string | undefined;
+  readonly metricsAllowNonLoopback: boolean;
   readonly unsafeNoSandbox: boolean;
 }
 
@@ -56,6 +68,8 @@ export interface Setting<K extends keyof ServerConfig> {
   /** The default as docs and --help show it. */
   readonly shownDefault?: string;
   readonly description: string;
+  /** SIGHUP applies a new value to the running server; other settings need a restart. */
+  readonly reloadable?: boolean;
 }
 
 type SettingTable = { readonly [K in keyof ServerConfig]-?: Setting<K> };
@@ -85,7 +99,9 @@ export const SETTINGS: SettingTable = {
     env: env('TLS_DIR'),
     parse: parsePath,
     default: '/etc/workernator/tls',
-    description: 'TLS material as `workernatord certs init` writes it',
+    reloadable: true,
+    description:
+      'TLS material as `workernatord certs init` writes it (SIGHUP re-reads the server certificate, key and client CA)',
   },
   logLevel: {
     key: 'logLevel',
@@ -215,6 +231,90 @@ export const SETTINGS: SettingTable = {
     default: 5_000,
     shownDefault: '5s',
     description: 'how long calls in flight may finish at shutdown before they are cut',
+  },
+  maxRunningJobs: {
+    key: 'maxRunningJobs',
+    flag: '--max-running-jobs <n>',
+    env: env('MAX_RUNNING_JOBS'),
+    parse: parsePositiveCount,
+    default: 256,
+    reloadable: true,
+    description: 'jobs running (or starting) at once, of all identities; past it Start is RESOURCE_EXHAUSTED',
+  },
+  maxRunningJobsPerIdentity: {
+    key: 'maxRunningJobsPerIdentity',
+    flag: '--max-running-jobs-per-identity <n>',
+    env: env('MAX_RUNNING_JOBS_PER_IDENTITY'),
+    parse: parsePositiveCount,
+    default: 64,
+    reloadable: true,
+    description: 'jobs one identity may have running (or starting) at once',
+  },
+  maxTailsPerIdentity: {
+    key: 'maxTailsPerIdentity',
+    flag: '--max-tails-per-identity <n>',
+    env: env('MAX_TAILS_PER_IDENTITY'),
+    parse: parsePositiveCount,
+    default: 128,
+    reloadable: true,
+    description: 'Tail streams one identity may have open at once',
+  },
+  maxRequestSize: {
+    key: 'maxRequestSize',
+    flag: '--max-request-size <bytes>',
+    env: env('MAX_REQUEST_SIZE'),
+    parse: parseBytes,
+    default: 4 * 1024 ** 2,
+    shownDefault: '4MiB',
+    description: 'largest request message; gRPC refuses a larger one (RESOURCE_EXHAUSTED) before reading it',
+  },
+  handshakeTimeout: {
+    key: 'handshakeTimeout',
+    flag: '--handshake-timeout <duration>',
+    env: env('HANDSHAKE_TIMEOUT'),
+    parse: parseDuration,
+    default: 10_000,
+    shownDefault: '10s',
+    description: 'a connection that has not finished its TLS handshake by then is closed',
+  },
+  deniedClientSerials: {
+    key: 'deniedClientSerials',
+    flag: '--deny-client-serial <hex>',
+    env: env('DENIED_CLIENT_SERIALS'),
+    repeatable: true,
+    parse: parseList(parseCertificateSerial),
+    default: [],
+    shownDefault: 'none',
+    reloadable: true,
+    description: 'client certificates refused by serial number (UNAUTHENTICATED), e.g. after a key leaked',
+  },
+  deniedClientNames: {
+    key: 'deniedClientNames',
+    flag: '--deny-client-name <name>',
+    env: env('DENIED_CLIENT_NAMES'),
+    repeatable: true,
+    parse: parseList(parseClientName),
+    default: [],
+    shownDefault: 'none',
+    reloadable: true,
+    description: 'identities (certificate CNs) refused whatever certificate they present (UNAUTHENTICATED)',
+  },
+  metricsListen: {
+    key: 'metricsListen',
+    flag: '--metrics-listen <host:port>',
+    env: env('METRICS_LISTEN'),
+    parse: parseAddress,
+    default: undefined,
+    shownDefault: 'off',
+    description: 'serve Prometheus metrics over plain HTTP at /metrics here; loopback addresses only',
+  },
+  metricsAllowNonLoopback: {
+    key: 'metricsAllowNonLoopback',
+    flag: '--metrics-allow-non-loopback',
+    env: env('METRICS_ALLOW_NON_LOOPBACK'),
+    parse: parseBoolean,
+    default: false,
+    description: 'let metricsListen be a non-loopback address (the metrics have no authentication)',
   },
   unsafeNoSandbox: {
     key: 'unsafeNoSandbox',

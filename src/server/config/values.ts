@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { RESOURCE_LIMIT_KEYS, ResourceLimits } from '../../core/types.js';
+import { clientNameProblem } from '../../pki/names.js';
 
 type LimitKey = (typeof RESOURCE_LIMIT_KEYS)[number];
 
@@ -201,4 +202,41 @@ export function parseLimits(value: unknown): ResourceLimits {
     }
   }
   return limits;
+}
+
+/** A whole number of at least 1: a limit of 0 would refuse everything, which is never what was meant. */
+export function parsePositiveCount(value: unknown): number {
+  const n = parseCount(value);
+  if (n < 1) throw new Error(`must be at least 1, not ${describe(value)}`);
+  return n;
+}
+
+/**
+ * A certificate serial number in hex, as `openssl x509 -serial` or Node print it (colons and a 0x
+ * prefix allowed), normalized to upper case without leading zeros so that every spelling of one
+ * serial compares equal.
+ */
+export function parseCertificateSerial(value: unknown): string {
+  const serial = normalizeSerial(parseString(value));
+  if (serial === undefined) {
+    throw new Error(
+      `must be a certificate serial number in hex, such as 5A:3F:01 or 5A3F01, not ${describe(value)}`,
+    );
+  }
+  return serial;
+}
+
+/** Upper-case hex without separators or leading zeros, or undefined when `text` is not hex. */
+export function normalizeSerial(text: string): string | undefined {
+  const hex = text.trim().replace(/^0x/i, '').replace(/:/g, '');
+  if (!/^[0-9a-fA-F]+$/.test(hex)) return undefined;
+  return hex.toUpperCase().replace(/^0+(?=.)/, '');
+}
+
+/** A client name as certificates carry it in their CN (the rules of src/pki/names.ts). */
+export function parseClientName(value: unknown): string {
+  const name = parseString(value);
+  const problem = clientNameProblem(name);
+  if (problem !== undefined) throw new Error(`${describe(value)} is not a client name: ${problem}`);
+  return name;
 }

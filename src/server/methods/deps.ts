@@ -1,6 +1,8 @@
 import type { JobManager } from '../../core/job-manager.js';
 import type { ResourceLimits } from '../../core/types.js';
+import type { Admission } from '../admission.js';
 import type { StartPolicy } from '../authz.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
 import type { TailRegistry } from '../tail-registry.js';
 
 /** What the JobService handlers need from the server. */
@@ -11,4 +13,7 @@ export interface ServiceDeps {
   readonly limitDefaults: ResourceLimits;
   readonly limitMaxima: ResourceLimits;
   readonly tails: TailRegistry;
+  /** Running-job slots; Tail slots are taken through `tails`. */
+  readonly admission: Admission;
+  readonly metrics: ServerMetrics;
 }

@@ -42,7 +42,8 @@ export async function tailJob(deps: ServiceDeps, call: TailCall, context: RpcCon
   context.jobId = tail.id;
   assertJobVisible(context.access, context.identity, deps.manager.status(tail.id));
 
-  const lease = deps.tails.open();
+  // Takes the caller's Tail slot (admission control) or throws RESOURCE_EXHAUSTED.
+  const lease = deps.tails.open(context.caller);
   // 'cancelled' also fires after a normal end; by then the lease is released and cancel() is a no-op.
   const onCancelled = () => lease.cancel();
   call.once('cancelled', onCancelled);
@@ -57,9 +58,11 @@ export async function tailJob(deps: ServiceDeps, call: TailCall, context: RpcCon
     for await (const chunk of chunks) {
       // A view, not a copy: the reader allocates a fresh buffer for every chunk.
       await send(call, { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) }, lease.signal);
+      deps.metrics.tailSent(chunk.byteLength);
     }
   } catch (error) {
-    // A client that went away needs no status; shutdown's reason becomes UNAVAILABLE.
+    // A client that went away needs no status; shutdown's reason becomes UNAVAILABLE, a deny-list
+    // reload's UNAUTHENTICATED.
     if (lease.signal.aborted && lease.signal.reason instanceof ClientGoneError) return;
     throw lease.signal.aborted ? lease.signal.reason : error;
   } finally {

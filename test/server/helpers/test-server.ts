@@ -37,6 +37,8 @@ export interface LogLine {
 
 export interface TestServer {
   readonly server: WorkernatorServer;
+  /** The configuration the server started with. */
+  readonly config: ServerConfig;
   readonly port: number;
   readonly dir: string;
   readonly tlsDir: string;
@@ -114,6 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   return {
     server,
+    config,
     port: server.port,
     dir: temp.path,
     tlsDir,
