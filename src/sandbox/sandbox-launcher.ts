@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { JobStartError } from '../core/errors.js';
 import type { ExitStatus, LaunchRequest, LaunchedJob, Launcher } from '../core/launcher.js';
 import type { CgroupBackend, JobCgroup } from './cgroups/backend.js';
@@ -47,6 +47,9 @@ export class SandboxLauncher implements Launcher {
         { cause: error },
       );
     }
+    // Read the output from the start: Node discards the data of a child's stdio stream that nobody
+    // reads by the time the child exits, and a quick job's shim can exit before launch() returns.
+    const output = (shim.stdout as Readable).pipe(new PassThrough());
     const statuses = statusLines(shim);
     const diagnostics = collectText(shim.stderr as Readable, 4096);
     const shimExited = once(shim, 'exit').catch(() => []);
@@ -62,7 +65,7 @@ export class SandboxLauncher implements Launcher {
     const exited = this.#supervise(request, cgroup, statuses, shimExited);
     return {
       pid: first.value.pid,
-      output: shim.stdout as Readable,
+      output,
       exited,
       terminate: () => {
         // The shim forwards SIGTERM to the namespace's init, which forwards it to the job.
