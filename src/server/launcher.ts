@@ -40,6 +40,9 @@ export async function openLauncher(
     const sandbox = await open({
       dataDir: config.dataDir,
       logger,
+      // cgroup v2's no-internal-processes rule: a server in a cgroup with processes (its own, or
+      // the npm or shell that started it) moves them one level down rather than failing.
+      moveSelfToLeaf: !config.keepOwnCgroup,
       ...(config.jobUser === undefined ? {} : { jobUser: config.jobUser }),
       ...(config.jobGroup === undefined ? {} : { jobGroup: config.jobGroup }),
     });

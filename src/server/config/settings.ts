@@ -53,6 +53,7 @@ export interface ServerConfig {
   readonly deniedClientNames: readonly string[];
   readonly metricsListen: string | undefined;
   readonly metricsAllowNonLoopback: boolean;
+  readonly keepOwnCgroup: boolean;
   readonly unsafeNoSandbox: boolean;
 }
 
@@ -315,6 +316,16 @@ export const SETTINGS: SettingTable = {
     parse: parseBoolean,
     default: false,
     description: 'let metricsListen be a non-loopback address (the metrics have no authentication)',
+  },
+  keepOwnCgroup: {
+    key: 'keepOwnCgroup',
+    flag: '--keep-own-cgroup',
+    env: env('KEEP_OWN_CGROUP'),
+    parse: parseBoolean,
+    default: false,
+    description:
+      "cgroup v2: refuse to start, rather than move the processes of the server's own cgroup into a leaf " +
+      '(<own>/workernator-supervisor), when that cgroup has processes and so cannot enable controllers for jobs',
   },
   unsafeNoSandbox: {
     key: 'unsafeNoSandbox',
