@@ -17,6 +17,7 @@ import { serialOf, type Caller, type DenyList } from './deny-list.js';
 import { ServerShuttingDownError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { callerIdentity, type Identity } from './identity.js';
+import { UndecodableRequest } from './tolerant-decoding.js';
 
 export interface RpcContext {
   /** Full method name, e.g. /workernator.v1.JobService/Start. */
@@ -77,6 +78,7 @@ function begin(frame: RpcFrame, method: string, call: AnyCall, log: CallLog): Rp
   if (frame.isShuttingDown()) throw new ServerShuttingDownError();
   const context: RpcContext = { method, identity, caller, access: authorizeMethod(method, identity) };
   log.context = context;
+  if (call.request instanceof UndecodableRequest) throw call.request.toError();
   return context;
 }
 

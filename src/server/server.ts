@@ -23,6 +23,7 @@ import { startProcessMetrics } from './metrics/process.js';
 import { createHealthService, createJobService } from './service.js';
 import { TailRegistry } from './tail-registry.js';
 import { createServerCredentials, loadServerTls, ReloadableServerCredentials } from './tls.js';
+import { withTolerantDecoding } from './tolerant-decoding.js';
 
 export interface ServerOptions {
   readonly config: ServerConfig;
@@ -142,7 +143,7 @@ export class WorkernatorServer {
       onCallEnd: metrics.callEnded.bind(metrics),
     };
     grpc.addService(
-      JobServiceService,
+      withTolerantDecoding(JobServiceService),
       createJobService(frame, {
         manager,
         tails,
@@ -156,7 +157,7 @@ export class WorkernatorServer {
         limitMaxima: config.jobMaxima,
       }),
     );
-    grpc.addService(HealthServiceDefinition, createHealthService(frame, health));
+    grpc.addService(withTolerantDecoding(HealthServiceDefinition), createHealthService(frame, health));
 
     let port: number;
     try {

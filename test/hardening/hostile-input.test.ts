@@ -455,6 +455,34 @@ describe('hostile input against a real server', { concurrency: false }, () => {
     );
   });
 
+  it('raw bytes the schema cannot decode are INVALID_ARGUMENT, never INTERNAL', async () => {
+    const examples: [Method, number[]][] = [
+      ['Start', [0x12, 0x01, 0x7d]], // args (a message) holding "}"
+      ['List', [0x0a, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0, 0x80]], // packed statuses cut mid-varint
+      ['Status', [0xff]], // a truncated tag
+    ];
+    for (const [method, bytes] of examples) {
+      const result = await outcome(callRaw('alice', method, Uint8Array.from(bytes)));
+      assert.equal(GrpcCode[result.code], 'INVALID_ARGUMENT', `${method}: ${result.details}`);
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('admin' as const, 'alice' as const),
+        fc.constantFrom(...METHODS),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        async (as, method, bytes) => {
+          fc.pre(!decodes(method, bytes));
+          const before = await countJobs();
+          const result = await outcome(callRaw(as, method, bytes));
+          const what = `${method} as ${as} with bytes ${Buffer.from(bytes).toString('hex')}`;
+          assert.equal(GrpcCode[result.code], 'INVALID_ARGUMENT', `${what}: ${result.details}`);
+          assert.equal(await countJobs(), before);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('after all that: the server still answers, and nothing it started is left running', async () => {
     const job = await server.as.alice.start({ type: JobType.JOB_TYPE_NOOP });
     await server.as.alice.tail({ id: job.id });
