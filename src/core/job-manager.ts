@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deferred, type Deferred } from './deferred.js';
 import { JobNotFoundError, JobStartError, ManagerClosedError, WorkernatorError } from './errors.js';
@@ -6,7 +6,7 @@ import { validateJobArguments } from './jobs/index.js';
 import { runnerBundlePath } from './jobs/runner-location.js';
 import type { LaunchRequest, LaunchedJob, Launcher } from './launcher.js';
 import { endedLog, OutputLog } from './output/output-log.js';
-import { describeOutputProblem, pumpOutput } from './output/pump.js';
+import { describeOutputProblem, pumpOutput, type DiskReserve } from './output/pump.js';
 import { offsetOfLastLines, readLog } from './output/read-log.js';
 import { Retention, type RetentionPolicy } from './retention.js';
 import { JobStore } from './store/job-store.js';
@@ -15,6 +15,7 @@ import type { Isolation, Job, JobArguments, JobStatus, NetworkMode, ResourceLimi
 
 export const DEFAULT_GRACE_MS = 10_000;
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 ** 3;
+export const DEFAULT_OUTPUT_RESERVE_BYTES = 8 * 1024 ** 2;
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** Minimal structured logger (pino's shape), so the library does not depend on one. */
@@ -35,6 +36,11 @@ export interface JobManagerOptions {
   readonly launcher: Launcher;
   /** A job whose output passes this many bytes is stopped, so one job cannot fill the disk. 1 GiB by default. */
   readonly outputCapBytes?: number;
+  /**
+   * Output stops being recorded (the job is stopped, "no space left on device") once the disk that
+   * holds it has less than this free, so the store can still record the job's end. 8 MiB by default.
+   */
+  readonly outputReserveBytes?: number;
   /** When ended jobs' records and output are removed. Nothing is removed by default. */
   readonly retention?: RetentionPolicy;
   /** Told the IDs of ended jobs the retention policy removed. */
@@ -105,6 +111,7 @@ export class JobManager {
   readonly #launcher: Launcher;
   readonly #outputDir: string;
   readonly #outputCapBytes: number;
+  readonly #diskReserve: DiskReserve;
   readonly #defaultGraceMs: number;
   readonly #runner: BuiltinRunner;
   readonly #logger: ManagerLogger | undefined;
@@ -120,6 +127,13 @@ export class JobManager {
     this.#launcher = options.launcher;
     this.#outputDir = outputDir;
     this.#outputCapBytes = options.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
+    this.#diskReserve = {
+      reserveBytes: options.outputReserveBytes ?? DEFAULT_OUTPUT_RESERVE_BYTES,
+      freeBytes: async () => {
+        const fs = await statfs(outputDir);
+        return fs.bavail * fs.bsize;
+      },
+    };
     this.#defaultGraceMs = options.defaultGraceMs ?? DEFAULT_GRACE_MS;
     this.#runner = options.builtinRunner ?? { executable: process.execPath, script: runnerBundlePath() };
     this.#logger = options.logger;
@@ -227,14 +241,20 @@ export class JobManager {
   /** Records the output of a running job and, when it has ended, its outcome. Never rejects. */
   async #supervise(id: string, active: ActiveJob, log: OutputLog, launched: LaunchedJob): Promise<void> {
     try {
-      const pumped = pumpOutput(launched.output, log, this.#outputCapBytes, (problem) => {
-        this.stop(id, { graceMs: 0, reason: describeOutputProblem(problem) }).catch((error: unknown) => {
-          this.#logger?.error(
-            { jobId: id, err: error },
-            'could not stop a job whose output could not be recorded',
-          );
-        });
-      });
+      const pumped = pumpOutput(
+        launched.output,
+        log,
+        this.#outputCapBytes,
+        (problem) => {
+          this.stop(id, { graceMs: 0, reason: describeOutputProblem(problem) }).catch((error: unknown) => {
+            this.#logger?.error(
+              { jobId: id, err: error },
+              'could not stop a job whose output could not be recorded',
+            );
+          });
+        },
+        this.#diskReserve,
+      );
       const exit = await launched.exited;
       await pumped;
       const status = finalStatus(exit, active.stopRequested);

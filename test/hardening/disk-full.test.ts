@@ -5,16 +5,15 @@
  * with the reason recorded, the API and another job keep working, the store stays consistent, and
  * once the ballast is removed everything works again.
  *
- * The small file system holds the output directory; the store is on the roomy one around it. With
- * the whole data directory on it (`diskFull('data directory')`) the store cannot record the end of
- * the job either, and the job stays RUNNING: a known bug, reported with issue 8, whose case is added
- * here once it is fixed.
+ * Once with only the output directory on the small file system, once with the whole data directory
+ * (the store too): output stops being recorded while the disk still has its reserve for the store,
+ * so the store can always record how the job ended.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, rm, statfs, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { afterEach, beforeEach, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { JobStatus, JobType } from '../../src/gen/workernator/v1/workernator.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -34,7 +33,7 @@ function command(executable: string, args: string[]) {
   return { kind: { $case: 'command' as const, value: { executable, args, env: { PATH: '/usr/bin:/bin' } } } };
 }
 
-before(async () => {
+beforeEach(async () => {
   scratch = await tempDir('workernator-hardening-disk-');
 });
 
@@ -51,17 +50,21 @@ async function mountSmallFs(mountPoint: string): Promise<void> {
   await chmod(mountPoint, 0o700);
 }
 
-after(async () => {
+afterEach(async () => {
   await server?.close();
+  server = undefined;
   if (mounted !== undefined) {
     try {
       execFileSync('umount', [mounted]);
     } catch {
       execFileSync('umount', ['--lazy', mounted]);
     }
+    mounted = undefined;
   }
   if (loopDevice !== undefined) execFileSync('losetup', ['--detach', loopDevice]);
+  loopDevice = undefined;
   await scratch?.remove();
+  scratch = undefined;
 });
 
 async function freeBytes(path: string): Promise<number> {
@@ -150,3 +153,5 @@ async function diskFull(small: 'data directory' | 'output directory'): Promise<v
 
 it('stops a job whose output cannot be written, keeps serving, and recovers once space is freed', () =>
   diskFull('output directory'));
+
+it('the same with the store on the full file system too', () => diskFull('data directory'));
