@@ -320,6 +320,11 @@ export class JobManager {
     return this.#withLiveSize(job);
   }
 
+  /** How many jobs the store holds in each status (one query; for metrics). */
+  countByStatus(): Record<JobStatus, number> {
+    return this.#store.countByStatus();
+  }
+
   /** Jobs newest first, a page at a time. */
   list(options: ListOptions = {}): { jobs: Job[]; nextCursor?: string } {
     const page = this.#store.list({ ...options, limit: options.limit ?? 100 });

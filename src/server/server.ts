@@ -17,7 +17,6 @@ import { ServingStatus } from './health/health-codec.js';
 import { HealthServiceDefinition, HealthStatus } from './health/health-service.js';
 import type { Logger } from './logger.js';
 import { MetricsEndpoint } from './metrics/http.js';
-import { countJobsByStatus } from './metrics/job-counts.js';
 import { ServerMetrics } from './metrics/metrics.js';
 import { startProcessMetrics } from './metrics/process.js';
 import { createHealthService, createJobService } from './service.js';
@@ -127,7 +126,7 @@ export class WorkernatorServer {
     });
 
     const metrics = new ServerMetrics({
-      jobsByStatus: () => countJobsByStatus(manager),
+      jobsByStatus: () => manager.countByStatus(),
       liveTails: () => tails.size,
     });
     const admission = new Admission(admissionLimits(config), (limit) => metrics.admissionRefused(limit));
