@@ -69,21 +69,27 @@ export class Retention {
     const { policy, store, clock } = this.#context;
     if (policy.maxAgeMs === undefined && policy.maxTotalBytes === undefined) return;
     const now = clock();
-    const ended = store.endedJobsOldestFirst();
-    let total = this.#context.activeBytes() + ended.reduce((sum, job) => sum + job.outputBytes, 0);
-    const removed: string[] = [];
-    for (const job of ended) {
+    let total = this.#context.activeBytes() + store.endedOutputBytes();
+    // Pick the jobs to remove first (the iteration keeps the store busy), then remove them.
+    const doomed: { id: string; outputBytes: number }[] = [];
+    let oldestKept: number | undefined;
+    for (const job of store.iterateEndedJobsOldestFirst()) {
       const expired = policy.maxAgeMs !== undefined && now - job.finishedAt >= policy.maxAgeMs;
       const overBudget = policy.maxTotalBytes !== undefined && total > policy.maxTotalBytes;
-      if (!expired && !overBudget) break;
+      if (!expired && !overBudget) {
+        oldestKept = job.finishedAt;
+        break;
+      }
+      doomed.push(job);
+      total -= job.outputBytes;
+    }
+    for (const job of doomed) {
       // The record goes first: a job without output reads as empty, output without a record is litter.
       store.delete(job.id);
       await rm(this.#context.logPath(job.id), { force: true });
-      total -= job.outputBytes;
-      removed.push(job.id);
     }
-    if (removed.length > 0) this.#context.onRemoved?.(removed);
-    this.#arm(ended[removed.length]?.finishedAt);
+    if (doomed.length > 0) this.#context.onRemoved?.(doomed.map((job) => job.id));
+    this.#arm(oldestKept);
   }
 
   #arm(oldestFinishedAt: number | undefined): void {

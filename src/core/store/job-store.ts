@@ -86,6 +86,7 @@ export class JobStore {
   readonly #markLost: Database.Statement<[string, number], { id: string; created_at: number }>;
   readonly #ended: Database.Statement<[], EndedJob>;
   readonly #count: Database.Statement<[], { status: string; n: number }>;
+  readonly #endedBytes: Database.Statement<[], { total: number }>;
   /** One statement per filter shape (at most 8), each prepared on first use. */
   readonly #listStatements = new Map<string, Database.Statement<[ListParams], JobRow>>();
 
@@ -116,6 +117,9 @@ export class JobStore {
        WHERE status IN ${sqlList([...ENDED_STATUSES])} ORDER BY finishedAt, id`,
     );
     this.#count = db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status');
+    this.#endedBytes = db.prepare(
+      `SELECT COALESCE(SUM(output_bytes), 0) AS total FROM jobs WHERE status IN ${sqlList([...ENDED_STATUSES])}`,
+    );
 
     this.#insertNewTx = db.transaction((make: (id: string) => Job, generate: () => string): Job => {
       for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
@@ -223,6 +227,20 @@ export class JobStore {
   /** Ended jobs, the longest-finished first: what the retention policy deletes first. */
   endedJobsOldestFirst(): EndedJob[] {
     return this.#run('list ended jobs', () => this.#ended.all());
+  }
+
+  /**
+   * The ended jobs, oldest first, read lazily: the retention sweep stops at the first job it keeps,
+   * so a sweep after each job end costs a row or two, not the whole table. Finish (or break out of)
+   * the iteration before writing to the store: SQLite is busy while it is open.
+   */
+  iterateEndedJobsOldestFirst(): IterableIterator<EndedJob> {
+    return this.#run('list ended jobs', () => this.#ended.iterate());
+  }
+
+  /** Bytes of output recorded by all ended jobs. */
+  endedOutputBytes(): number {
+    return this.#run('sum ended output', () => this.#endedBytes.get()?.total ?? 0);
   }
 
   /**
