@@ -125,14 +125,29 @@ export function cpuQuotaMicros(millicores: number): number {
   return Math.round((millicores * CPU_PERIOD_US) / 1000);
 }
 
-/** Performs the writes in order; `dirOf` says where each goes. Errors name the file and the value. */
+/**
+ * Performs the writes: in order within each directory (memsw after the memory limit), directories at
+ * once, since each cgroupfs write is a thread-pool round trip and a v1 job has a directory per
+ * hierarchy. `dirOf` says where each goes. Errors name the file and the value; when several fail, the
+ * first in the given order is thrown.
+ */
 export async function applyLimitWrites<W extends LimitWrite>(
   fs: CgroupFs,
   writes: readonly W[],
   dirOf: (write: W) => string,
 ): Promise<void> {
+  const byDir = new Map<string, W[]>();
   for (const write of writes) {
     const dir = dirOf(write);
+    byDir.set(dir, [...(byDir.get(dir) ?? []), write]);
+  }
+  const results = await Promise.allSettled([...byDir].map(([dir, inDir]) => writeInOrder(fs, dir, inDir)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+async function writeInOrder(fs: CgroupFs, dir: string, writes: readonly LimitWrite[]): Promise<void> {
+  for (const write of writes) {
     if (write.ifExists && !(await fs.exists(`${dir}/${write.file}`))) continue;
     try {
       await writeCgroupFile(fs, dir, write.file, write.value);

@@ -92,16 +92,16 @@ export class CgroupV1Backend implements CgroupBackend {
     const writes = cgroupV1LimitWrites(limits, this.#ioDevice);
     const dirs = this.#dirsOf(jobId);
     const job = new V1JobCgroup(this.#fs, jobId, dirs);
-    const made: string[] = [];
+    // One directory per hierarchy, made at once: each mkdir is a thread-pool round trip.
+    const mkdirs = await Promise.allSettled(job.dirs.map((dir) => createCgroupDir(this.#fs, dir)));
+    const made = job.dirs.filter((_, i) => mkdirs[i]?.status === 'fulfilled');
     try {
-      for (const dir of job.dirs) {
-        await createCgroupDir(this.#fs, dir);
-        made.push(dir);
-      }
+      const failed = mkdirs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       await applyLimitWrites(this.#fs, writes, (w) => dirs.byController[w.controller]);
     } catch (err) {
       // Best effort: the first error is the one to report.
-      for (const dir of made.reverse()) await removeCgroupDir(this.#fs, dir).catch(() => undefined);
+      await Promise.all(made.map((dir) => removeCgroupDir(this.#fs, dir).catch(() => undefined)));
       throw err;
     }
     return job;

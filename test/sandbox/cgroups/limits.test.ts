@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cgroupV1LimitWrites, cgroupV2LimitWrites } from '../../../src/sandbox/cgroups/limits.js';
+import type { CgroupFs } from '../../../src/sandbox/cgroups/cgroupfs.js';
+import {
+  applyLimitWrites,
+  cgroupV1LimitWrites,
+  cgroupV2LimitWrites,
+} from '../../../src/sandbox/cgroups/limits.js';
 import { parseV1Usage, parseV2Usage } from '../../../src/sandbox/cgroups/usage.js';
 import { SandboxUnavailableError } from '../../../src/sandbox/errors.js';
 
@@ -83,5 +88,63 @@ describe('usage parsing', () => {
     );
     // Kernels before 4.13 have no oom_kill line.
     assert.deepEqual(parseV1Usage({ memoryOomControl: 'oom_kill_disable 0\nunder_oom 0\n' }), {});
+  });
+});
+
+/** Records writes; a write to a file named in `failing` fails with EINVAL after `delayMs`. */
+function recordingFs(failing: Record<string, number> = {}): CgroupFs & { log: string[] } {
+  const log: string[] = [];
+  const unused = () => Promise.reject(new Error('not used'));
+  return {
+    log,
+    readFile: unused,
+    mkdir: unused,
+    rmdir: unused,
+    subdirs: unused,
+    exists: (path) => Promise.resolve(!path.endsWith('missing')),
+    async writeFile(path, data) {
+      const file = path.split('/').pop() ?? '';
+      const delayMs = failing[file];
+      if (delayMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        throw Object.assign(new Error(`EINVAL: ${path}`), { code: 'EINVAL' });
+      }
+      log.push(`${path}=${data}`);
+      // Yield, so that writes of different directories interleave.
+      await Promise.resolve();
+    },
+  };
+}
+
+describe('applyLimitWrites', () => {
+  test('keeps the order within a directory, skips missing ifExists files, ignores bestEffort failures', async () => {
+    const fs = recordingFs({ 'memory.swappiness': 0 });
+    const writes = cgroupV1LimitWrites({ cpuMillicores: 500, memoryBytes: 64 * MiB, pids: 8 });
+    await applyLimitWrites(fs, writes, (w) => `/cg/${w.controller}`);
+    const memory = fs.log.filter((line) => line.startsWith('/cg/memory/'));
+    assert.deepEqual(memory, [
+      `/cg/memory/memory.limit_in_bytes=${64 * MiB}`,
+      `/cg/memory/memory.memsw.limit_in_bytes=${64 * MiB}`,
+    ]);
+    assert.deepEqual(
+      fs.log.filter((line) => line.startsWith('/cg/cpu/')),
+      ['/cg/cpu/cpu.cfs_period_us=100000', '/cg/cpu/cpu.cfs_quota_us=50000'],
+    );
+    assert.ok(fs.log.includes('/cg/pids/pids.max=8'));
+
+    const skipping = recordingFs();
+    await applyLimitWrites(skipping, [{ file: 'missing', value: '1', ifExists: true }], () => '/cg/x');
+    assert.deepEqual(skipping.log, []);
+  });
+
+  test('with several failures, the first in the given order is thrown, even when it fails last', async () => {
+    const fs = recordingFs({ 'cpu.cfs_period_us': 30, 'pids.max': 0 });
+    const writes = cgroupV1LimitWrites({ cpuMillicores: 500, pids: 8 });
+    await assert.rejects(
+      applyLimitWrites(fs, writes, (w) => `/cg/${w.controller}`),
+      /write cpu\.cfs_period_us = 100000: EINVAL/,
+    );
+    // The quota is never written after its period failed.
+    assert.ok(!fs.log.some((line) => line.includes('cfs_quota_us')));
   });
 });
