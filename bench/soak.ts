@@ -51,7 +51,8 @@ const child = spawn(
   [
     '--import',
     'tsx',
-    join(ROOT, 'bench/soak/server.ts'),
+    // The hardening tests' server: the real one, mutual TLS, the sandbox, a cgroup root of its own.
+    join(ROOT, 'test/hardening/fixtures/sandboxed-server.ts'),
     JSON.stringify({
       dataDir,
       tlsDir,
@@ -64,6 +65,8 @@ const child = spawn(
         // Ended jobs go after 30 s, as a production server would have them go eventually: the store
         // then reuses its pages and stays bounded too.
         retentionMaxAge: 30_000,
+        // 20,000 jobs: the server's info lines would cost more than the jobs. "serving" still comes.
+        logLevel: 'warn',
       },
     }),
   ],

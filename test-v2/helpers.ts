@@ -160,27 +160,8 @@ export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<string
   return Buffer.concat(parts).toString();
 }
 
-/** PIDs of live processes whose command line contains `marker` (this process excluded). */
-export async function processesWith(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(marker)) found.push(Number(entry));
-  }
-  return found;
-}
-
-/** Job cgroup directories under the sandbox's root. */
-export async function jobCgroups(sandbox: Sandbox): Promise<string[]> {
-  const dirs: string[] = [];
-  for (const root of sandbox.cgroupRootDirs) {
-    for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) dirs.push(join(root, entry.name));
-    }
-  }
-  return dirs;
-}
+// Shared with the host suite; esbuild inlines it into each bundle like this file.
+export { jobCgroups, processesWith } from '../test/helpers/leftovers.js';
 
 /** Runs a program to its end; its exit code and its stdout and stderr, interleaved. */
 export function runProgram(

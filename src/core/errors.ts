@@ -40,18 +40,33 @@ export class InvalidArgumentError extends WorkernatorError {
   }
 }
 
-/** The job could not be started (its executable is missing, the sandbox failed, ...). */
+export interface JobStartErrorOptions extends ErrorOptions {
+  /**
+   * True when the request is at fault rather than the launcher: its executable or working directory
+   * cannot be used (missing, not executable, not a directory). The caller can fix that or choose
+   * differently, so the server answers FAILED_PRECONDITION; otherwise UNAVAILABLE. False by default.
+   */
+  readonly causedByRequest?: boolean;
+}
+
+/**
+ * The job could not be started (its executable is missing, the sandbox failed, ...). Whoever makes
+ * the error says whose fault it is (`causedByRequest`): only the launcher knows what its steps mean.
+ */
 export class JobStartError extends WorkernatorError {
   readonly code = 'WN_JOB_START';
+  /** See JobStartErrorOptions.causedByRequest. */
+  readonly causedByRequest: boolean;
   constructor(
     message: string,
     /** The setup step that failed, when the launcher knows it. */
     readonly step?: string,
     /** The errno name (ENOENT, EACCES, ...), when there is one. */
     readonly errno?: string,
-    options?: ErrorOptions,
+    options?: JobStartErrorOptions,
   ) {
     super(message, options);
+    this.causedByRequest = options?.causedByRequest ?? false;
   }
 }
 

@@ -66,7 +66,9 @@ function startError(request: LaunchRequest, error: NodeJS.ErrnoException): JobSt
       : error.code === 'EACCES'
         ? `permission denied: ${request.executable}`
         : `could not start ${request.executable}: ${error.message}`;
-  return new JobStartError(what, 'exec', error.code, { cause: error });
+  // Every spawn failure is reported against the request's executable or working directory, as the
+  // sandbox reports its exec and chdir steps.
+  return new JobStartError(what, 'exec', error.code, { cause: error, causedByRequest: true });
 }
 
 /** stdout and stderr as one stream that ends when both have. */

@@ -9,7 +9,14 @@ import { getSystemErrorMap } from 'node:util';
 
 export type ShimStatus =
   | { readonly kind: 'running'; readonly pid: number }
-  | { readonly kind: 'error'; readonly step: string; readonly errno: number; readonly detail: string }
+  | {
+      readonly kind: 'error';
+      readonly step: string;
+      readonly errno: number;
+      readonly detail: string;
+      /** The step is the request's (its executable, its working directory), not the sandbox's. */
+      readonly causedByRequest: boolean;
+    }
   | { readonly kind: 'exit'; readonly code: number }
   | { readonly kind: 'signal'; readonly signal: string };
 
@@ -21,7 +28,13 @@ export function parseShimStatus(line: string): ShimStatus | undefined {
   if (kind === 'error') {
     const errno = Number(second);
     if (first === undefined || first === '' || !Number.isInteger(errno)) return undefined;
-    return { kind, step: first, errno, detail: decodeDetail(rest.join(' ')) };
+    return {
+      kind,
+      step: first,
+      errno,
+      detail: decodeDetail(rest.join(' ')),
+      causedByRequest: isRequestStep(first),
+    };
   }
   const number = Number(first);
   if (first === undefined || !Number.isInteger(number)) return undefined;
@@ -83,7 +96,11 @@ export function describeStartFailure(step: string, errno: number, detail: string
   return `sandbox setup failed at step ${step}${what}: ${errnoMessage(errno)} (${name})`;
 }
 
-/** Steps whose failure is the request's fault (its executable, its directory), not the sandbox's. */
-export function isRequestStep(step: string): boolean {
+/**
+ * Steps whose failure is the request's fault (its executable, its directory), not the sandbox's: the
+ * one list of them (native/README.md describes every step). The launcher carries the answer on its
+ * JobStartError (`causedByRequest`), and the server maps that to FAILED_PRECONDITION.
+ */
+function isRequestStep(step: string): boolean {
   return step === 'exec' || step === 'open-exec' || step === 'chdir';
 }

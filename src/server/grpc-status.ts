@@ -92,21 +92,16 @@ const internalError = (details = INTERNAL_DETAILS): RpcStatus => ({
   internal: true,
 });
 
-/** Launcher steps that fail because of what the request named (native/README.md lists the shim's). */
-const REQUEST_STEPS: ReadonlySet<string> = new Set(['exec', 'open-exec', 'chdir']);
-
 /**
- * The job's own executable or working directory could not be used (the launcher's `exec`, `open-exec`
- * or `chdir` step):
- * that is the state of the host, which the caller can fix or choose differently, so it is
- * FAILED_PRECONDITION with the launcher's message ("executable not found: /usr/bin/nope"). Any other
- * step is the sandbox failing: UNAVAILABLE, with the step named and the details only in the log,
- * since they describe the host's cgroups and paths.
+ * The job's own executable or working directory could not be used (the launcher says so with
+ * `causedByRequest`, e.g. for the sandbox's `exec`, `open-exec` and `chdir` steps): that is the state
+ * of the host, which the caller can fix or choose differently, so it is FAILED_PRECONDITION with the
+ * launcher's message ("executable not found: /usr/bin/nope"). Anything else is the sandbox failing:
+ * UNAVAILABLE, with the step named and the details only in the log, since they describe the host's
+ * cgroups and paths.
  */
 function startStatus(error: JobStartError): RpcStatus {
-  if (error.step !== undefined && REQUEST_STEPS.has(error.step)) {
-    return clientError(GrpcCode.FAILED_PRECONDITION, error.message);
-  }
+  if (error.causedByRequest) return clientError(GrpcCode.FAILED_PRECONDITION, error.message);
   const step = error.step === undefined ? '' : ` (step: ${error.step})`;
   return {
     code: GrpcCode.UNAVAILABLE,

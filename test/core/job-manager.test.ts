@@ -70,6 +70,7 @@ describe('JobManager with the process-group launcher', () => {
     );
     assert.ok(error instanceof JobStartError);
     assert.equal(error.message, 'executable not found: /usr/bin/nope');
+    assert.equal(error.causedByRequest, true, 'the request named it: FAILED_PRECONDITION, not UNAVAILABLE');
     const failed = manager
       .list({ statuses: ['failed'] })
       .jobs.find((j) => j.args.type === 'command' && j.args.executable === '/usr/bin/nope');

@@ -101,7 +101,10 @@ describe('jobs in the sandbox', () => {
         args: { type: 'command', executable: '/usr/bin/nope', args: [], env: {} },
       }),
       (error: unknown) =>
-        error instanceof JobStartError && error.message === 'executable not found: /usr/bin/nope',
+        error instanceof JobStartError &&
+        error.message === 'executable not found: /usr/bin/nope' &&
+        error.step === 'exec' &&
+        error.causedByRequest,
     );
     assert.deepEqual(await jobCgroups(sandbox), before);
   });
@@ -115,7 +118,7 @@ describe('jobs in the sandbox', () => {
         owner: 't',
         args: { type: 'command', executable: '/bin/true', args: [], env: {}, workingDir: secret },
       }),
-      { message: `working directory not accessible to the job's user: ${secret}` },
+      { message: `working directory not accessible to the job's user: ${secret}`, causedByRequest: true },
     );
   });
 

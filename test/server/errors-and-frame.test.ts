@@ -29,8 +29,13 @@ describe('toGrpcStatus', () => {
     [new InvalidArgumentError('args', 'bad'), GrpcCode.INVALID_ARGUMENT],
     [new LimitAboveCapError('memoryBytes', 2, 1, 'too much'), GrpcCode.INVALID_ARGUMENT],
     [new InvalidLimitError('pids', 0, 'zero'), GrpcCode.INVALID_ARGUMENT],
-    [new JobStartError('executable not found: /x', 'exec', 'ENOENT'), GrpcCode.FAILED_PRECONDITION],
+    [
+      new JobStartError('executable not found: /x', 'exec', 'ENOENT', { causedByRequest: true }),
+      GrpcCode.FAILED_PRECONDITION,
+    ],
     [new JobStartError('write cpu.max: EACCES', 'cgroup', 'EACCES'), GrpcCode.UNAVAILABLE],
+    // The launcher that made the error says whose fault it is; the step name alone decides nothing.
+    [new JobStartError('exec failed', 'exec', 'ENOMEM'), GrpcCode.UNAVAILABLE],
     [new SandboxUnavailableError('no cgroupfs', 'cgroupfs'), GrpcCode.UNAVAILABLE],
     [new ResourceExhaustedError('jobs', 'too many jobs'), GrpcCode.RESOURCE_EXHAUSTED],
     [new ManagerClosedError(), GrpcCode.UNAVAILABLE],
@@ -53,7 +58,9 @@ describe('toGrpcStatus', () => {
     assert.doesNotMatch(sandbox.details, /sys\/fs/);
     assert.match(sandbox.details, /step: cgroup/);
     assert.equal(
-      toGrpcStatus(new JobStartError('executable not found: /x', 'exec')).details,
+      toGrpcStatus(
+        new JobStartError('executable not found: /x', 'exec', undefined, { causedByRequest: true }),
+      ).details,
       'executable not found: /x',
     );
   });

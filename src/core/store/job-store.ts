@@ -224,13 +224,8 @@ export class JobStore {
     return this.#run('mark unfinished jobs as lost', () => this.#markLostTx.immediate(reason, now));
   }
 
-  /** Ended jobs, the longest-finished first: what the retention policy deletes first. */
-  endedJobsOldestFirst(): EndedJob[] {
-    return this.#run('list ended jobs', () => this.#ended.all());
-  }
-
   /**
-   * The ended jobs, oldest first, read lazily: the retention sweep stops at the first job it keeps,
+   * The ended jobs, the longest-finished first (what the retention policy deletes first), read lazily: the retention sweep stops at the first job it keeps,
    * so a sweep after each job end costs a row or two, not the whole table. Finish (or break out of)
    * the iteration before writing to the store: SQLite is busy while it is open.
    */

@@ -18,7 +18,6 @@ export {
 export {
   applyLimitPolicy,
   describeOomKill,
-  formatBytes,
   formatLimit,
   formatMillicores,
   LIMIT_LABELS,

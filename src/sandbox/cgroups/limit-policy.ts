@@ -3,6 +3,7 @@
  * by its maxima, and the human formatting of limits used in messages.
  */
 import { RESOURCE_LIMIT_KEYS, type ResourceLimits } from '../../core/types.js';
+import { formatBytes } from '../../core/units.js';
 import { InvalidLimitError, LimitAboveCapError } from '../errors.js';
 
 type LimitKey = (typeof RESOURCE_LIMIT_KEYS)[number];
@@ -31,20 +32,6 @@ export const LIMIT_MINIMA: Readonly<Record<LimitKey, number>> = {
   ioWriteIops: 1,
   pids: 1,
 };
-
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
-
-/** Binary units, at most two decimals: 512 B, 64 MiB, 1.5 GiB, 95.37 MiB. */
-export function formatBytes(bytes: number): string {
-  let unit = 0;
-  let value = bytes;
-  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const rounded = Math.round(value * 100) / 100;
-  return `${rounded} ${BYTE_UNITS[unit]}`;
-}
 
 /** 1000 -> "1 CPU", 1500 -> "1.5 CPUs", 250 -> "0.25 CPUs". */
 export function formatMillicores(millicores: number): string {

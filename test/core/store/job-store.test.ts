@@ -257,12 +257,15 @@ describe('JobStore: retention helpers and counts', () => {
     store.insert(pendingJob('EEEEEE', { status: 'lost', finishedAt: 100, outputBytes: 0 }));
     store.insert(pendingJob('FFFFFF'));
 
-    assert.deepEqual(store.endedJobsOldestFirst(), [
-      { id: 'BBBBBB', finishedAt: 100, outputBytes: 1 },
-      { id: 'EEEEEE', finishedAt: 100, outputBytes: 0 },
-      { id: 'DDDDDD', finishedAt: 200, outputBytes: 2 },
-      { id: 'AAAAAA', finishedAt: 300, outputBytes: 3 },
-    ]);
+    assert.deepEqual(
+      [...store.iterateEndedJobsOldestFirst()],
+      [
+        { id: 'BBBBBB', finishedAt: 100, outputBytes: 1 },
+        { id: 'EEEEEE', finishedAt: 100, outputBytes: 0 },
+        { id: 'DDDDDD', finishedAt: 200, outputBytes: 2 },
+        { id: 'AAAAAA', finishedAt: 300, outputBytes: 3 },
+      ],
+    );
     assert.deepEqual(store.countByStatus(), {
       pending: 1,
       running: 1,
@@ -275,7 +278,7 @@ describe('JobStore: retention helpers and counts', () => {
     store.delete('BBBBBB');
     assert.equal(store.get('BBBBBB'), undefined);
     store.delete('BBBBBB'); // already gone: nothing to do
-    assert.equal(store.endedJobsOldestFirst()[0]?.id, 'EEEEEE');
+    assert.equal([...store.iterateEndedJobsOldestFirst()][0]?.id, 'EEEEEE');
     assert.deepEqual(store.countByStatus(), {
       pending: 1,
       running: 1,
@@ -284,6 +287,29 @@ describe('JobStore: retention helpers and counts', () => {
       stopped: 1,
       lost: 1,
     });
+  });
+
+  it('reads ended jobs lazily: a sweep that stops early leaves the store free for writes', (t) => {
+    const { store } = openTempStore(t);
+    for (const [id, finishedAt] of [
+      ['AAAAAA', 100],
+      ['BBBBBB', 200],
+      ['CCCCCC', 300],
+    ] as const) {
+      store.insert(pendingJob(id, { status: 'complete', finishedAt, outputBytes: 1 }));
+    }
+    const seen: string[] = [];
+    for (const job of store.iterateEndedJobsOldestFirst()) {
+      seen.push(job.id);
+      if (job.finishedAt >= 200) break;
+    }
+    assert.deepEqual(seen, ['AAAAAA', 'BBBBBB']);
+    // Breaking out closed the statement: writing now works.
+    store.delete('AAAAAA');
+    assert.deepEqual(
+      [...store.iterateEndedJobsOldestFirst()].map((job) => job.id),
+      ['BBBBBB', 'CCCCCC'],
+    );
   });
 
   it('counts zero for every status of an empty store', (t) => {
@@ -296,6 +322,6 @@ describe('JobStore: retention helpers and counts', () => {
       stopped: 0,
       lost: 0,
     });
-    assert.deepEqual(store.endedJobsOldestFirst(), []);
+    assert.deepEqual([...store.iterateEndedJobsOldestFirst()], []);
   });
 });

@@ -3,7 +3,6 @@ import { describe, test } from 'node:test';
 import {
   applyLimitPolicy,
   describeOomKill,
-  formatBytes,
   formatLimit,
   formatMillicores,
 } from '../../../src/sandbox/cgroups/limit-policy.js';
@@ -13,21 +12,15 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 describe('formatting', () => {
-  test('formatBytes uses binary units', () => {
-    assert.equal(formatBytes(0), '0 B');
-    assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatBytes(1024), '1 KiB');
-    assert.equal(formatBytes(64 * MiB), '64 MiB');
-    assert.equal(formatBytes(1.5 * GiB), '1.5 GiB');
-    assert.equal(formatBytes(100_000_000), '95.37 MiB');
-    assert.equal(formatBytes(3 * 1024 * GiB), '3 TiB');
-  });
-
   test('formatMillicores and formatLimit', () => {
     assert.equal(formatMillicores(1000), '1 CPU');
     assert.equal(formatMillicores(1500), '1.5 CPUs');
     assert.equal(formatMillicores(250), '0.25 CPUs');
     assert.equal(formatLimit('ioWriteBytesPerSecond', 2 * MiB), '2 MiB/s');
+    // Sizes are spelled by core's formatBytes, as everywhere else (test/core/units.test.ts).
+    assert.equal(formatLimit('memoryBytes', 512), '512 bytes');
+    assert.equal(formatLimit('ioReadBytesPerSecond', 1), '1 byte/s');
+    assert.equal(formatLimit('memoryBytes', 100_000_000), '95.4 MiB');
     assert.equal(formatLimit('ioReadIops', 100), '100 IOPS');
     assert.equal(formatLimit('pids', 32), '32');
   });
