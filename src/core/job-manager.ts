@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { deferred, type Deferred } from './deferred.js';
 import { JobNotFoundError, JobStartError, ManagerClosedError, WorkernatorError } from './errors.js';
 import { validateJobArguments } from './jobs/index.js';
+import { GRANT_ENV, type RunGrants } from './jobs/job-definition.js';
 import { runnerBundlePath } from './jobs/runner-location.js';
 import type { LaunchRequest, LaunchedJob, Launcher } from './launcher.js';
 import { endedLog, OutputLog } from './output/output-log.js';
 import { describeOutputProblem, pumpOutput, type DiskReserve } from './output/pump.js';
-import { offsetOfLastLines, readLog } from './output/read-log.js';
+import { offsetOfLastLines, readLog, type ChunkBuffers } from './output/read-log.js';
 import { Retention, type RetentionPolicy } from './retention.js';
 import { JobStore } from './store/job-store.js';
 import { describeExit, finalStatus } from './job-outcome.js';
@@ -61,6 +62,12 @@ export interface StartJobOptions {
   readonly limits?: ResourceLimits;
   /** Defaults: no root; the network only for wait-then-send, whose code is ours and needs it. */
   readonly isolation?: Partial<Isolation>;
+  /**
+   * Lets a wait-then-send job connect to addresses that are not public: loopback, private (RFC 1918,
+   * fc00::/7), link-local (the cloud metadata endpoint 169.254.169.254), multicast, unspecified.
+   * False by default, since the job has the host's network. Not recorded: it matters only at launch.
+   */
+  readonly allowPrivateDestinations?: boolean;
 }
 
 export interface StopJobOptions {
@@ -79,6 +86,8 @@ export interface TailOptions {
   readonly follow?: boolean;
   /** Ends the tail; the iteration then throws the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Buffers to read the chunks into (see readLog); fresh ones by default. */
+  readonly buffers?: ChunkBuffers;
 }
 
 export interface ListOptions {
@@ -212,7 +221,9 @@ export class JobManager {
     this.#active.set(job.id, active);
     try {
       active.log = await OutputLog.create(this.#logPath(job.id));
-      active.launched = await this.#launcher.launch(this.#launchRequest(job));
+      active.launched = await this.#launcher.launch(
+        this.#launchRequest(job, { privateDestinations: options.allowPrivateDestinations === true }),
+      );
     } catch (error) {
       this.#active.delete(job.id);
       await active.log?.finish();
@@ -350,7 +361,12 @@ export class JobManager {
       options.lastLines === undefined
         ? (options.offset ?? 0)
         : await offsetOfLastLines(log.path, log.size, options.lastLines);
-    yield* readLog(log, { offset, follow: options.follow, signal: options.signal });
+    yield* readLog(log, {
+      offset,
+      follow: options.follow,
+      signal: options.signal,
+      buffers: options.buffers,
+    });
   }
 
   /**
@@ -387,7 +403,7 @@ export class JobManager {
     return join(this.#outputDir, `${id}.log`);
   }
 
-  #launchRequest(job: Job): LaunchRequest {
+  #launchRequest(job: Job, grants: RunGrants): LaunchRequest {
     const base = { jobId: job.id, limits: job.limits, isolation: job.isolation };
     if (job.args.type === 'command') {
       const { executable, args, env, workingDir } = job.args;
@@ -398,9 +414,14 @@ export class JobManager {
       executable: this.#runner.executable,
       builtinScript: this.#runner.script,
       args: [JSON.stringify(job.args)],
-      env: { PATH: DEFAULT_PATH, LANG: 'C.UTF-8' },
+      env: { PATH: DEFAULT_PATH, LANG: 'C.UTF-8', ...grantEnvironment(grants) },
     };
   }
+}
+
+/** The environment variables that hand `grants` to a built-in job's process (readGrants reads them). */
+function grantEnvironment(grants: RunGrants): Record<string, string> {
+  return grants.privateDestinations ? { [GRANT_ENV.privateDestinations]: '1' } : {};
 }
 
 function defaultNetwork(args: JobArguments): NetworkMode {

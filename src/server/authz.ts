@@ -10,7 +10,7 @@
  *   none - PERMISSION_DENIED
  */
 import { JobNotFoundError, InvalidArgumentError } from '../core/errors.js';
-import type { Job } from '../core/types.js';
+import type { Job, JobArguments } from '../core/types.js';
 import { JobServiceService } from '../gen/workernator/v1/workernator.js';
 import type { Identity } from '../pki/identity.js';
 import type { Role } from '../pki/names.js';
@@ -74,8 +74,25 @@ export function listOwner(
 /** The server's start policy, from its configuration. */
 export interface StartPolicy {
   readonly denyCommandJobsForUsers: boolean;
-  /** When non-empty, a wait-then-send URL must start with one of these (normalized URLs). */
+  /**
+   * When non-empty, a wait-then-send URL must start with one of these (normalized URLs), and a URL
+   * that does may reach addresses that are not public (see allowsPrivateDestinations).
+   */
   readonly allowedUrlPrefixes: readonly string[];
+}
+
+/**
+ * Whether a wait-then-send job may connect to loopback, private, link-local, multicast or unspecified
+ * addresses: only when its URL is under a prefix the operator listed in allowedUrlPrefixes. Such a
+ * prefix always names its host (a normalized URL has a "/" after the host), so listing it is the
+ * operator vouching for that host, wherever it resolves. With no prefixes (the default: any URL),
+ * the job reaches public addresses only; the check is made in the job's process, on the address
+ * it connects to (src/core/jobs/destinations.ts).
+ */
+export function allowsPrivateDestinations(args: JobArguments, policy: StartPolicy): boolean {
+  return (
+    args.type === 'wait-then-send' && policy.allowedUrlPrefixes.some((prefix) => args.url.startsWith(prefix))
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { nonPublicKind } from '../../src/core/jobs/destinations.js';
 import { JobStatus, JobType, NetworkMode, type Job } from '../../src/gen/workernator/v1/workernator.js';
 import type { RpcClient } from '../server/helpers/rpc-client.js';
 import { jobCgroups, startSandboxedTestServer, type SandboxedTestServer } from './helpers/server.js';
@@ -176,18 +177,26 @@ it('the probe works: an admin job on the host network (admins only) does reach t
   );
 });
 
-it('a user’s wait-then-send job (host network, by design) gets nothing through mutual TLS', async () => {
-  // It does reach the port over TCP (see the report of issue 8: allowedUrlPrefixes closes that).
-  for (const [url, error] of [
-    [`http://127.0.0.1:${server.port}/`, /\[ERROR\] the connection was reset/],
-    [`https://127.0.0.1:${server.port}/`, /\[ERROR\] unable to verify the first certificate/],
+it('a user’s wait-then-send job (host network, by design) reaches neither the host’s own ports nor the metadata endpoint', async () => {
+  // The server has no allowedUrlPrefixes: wait-then-send reaches public addresses only. It is
+  // refused before it connects, on the address it would connect to (a name for loopback too).
+  for (const [url, refused] of [
+    [`http://127.0.0.1:${server.port}/`, '127.0.0.1, a loopback address'],
+    [`https://localhost:${server.port}/`, 'localhost ('],
+    [`http://[::1]:${server.port}/`, '::1, a loopback address'],
+    // The host's own addresses, where they are private (a public one is reachable from anywhere anyway).
+    ...hostAddresses()
+      .filter((address) => nonPublicKind(address) !== undefined)
+      .map((address) => [`http://${address}:${server.port}/`, `${address}, a `] as const),
+    ['http://169.254.169.254/latest/meta-data/', '169.254.169.254, a link-local address'],
   ] as const) {
     const job = await server.as.alice.start({
       type: JobType.JOB_TYPE_WAIT_THEN_SEND,
       args: { kind: { $case: 'waitThenSend', value: { url, waitSeconds: 0 } } },
     });
     const output = (await server.as.alice.tail({ id: job.id })).data.toString();
-    assert.match(output, error);
+    assert.ok(output.includes(`[ERROR] refused to connect to ${refused}`), `${url}:\n${output}`);
+    assert.match(output, /unless the server's operator allows the URL \(setting allowedUrlPrefixes/);
     assert.equal((await server.as.alice.status(job.id)).status, JobStatus.JOB_STATUS_FAILED);
   }
 });

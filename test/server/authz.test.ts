@@ -1,7 +1,9 @@
 /** The roles table, call by call, per role: over real mutual TLS with a certificate per identity. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { JobType, NetworkMode, type Job } from '../../src/gen/workernator/v1/workernator.js';
+import { JobStatus, JobType, NetworkMode, type Job } from '../../src/gen/workernator/v1/workernator.js';
+import { allowsPrivateDestinations } from '../../src/server/authz.js';
+import { TestHttpServer } from '../core/jobs/http-test-server.js';
 import { assertStatus, GrpcCode } from './helpers/assertions.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -164,5 +166,53 @@ describe('authorization', () => {
         /needs the network/,
       );
     });
+
+    it('lets a wait-then-send job reach loopback and private addresses only under an allowed prefix', async () => {
+      const hook = await TestHttpServer.start((response) => response.writeHead(204).end());
+      const listed = await startTestServer({ config: { allowedUrlPrefixes: [`${hook.origin}/allowed/`] } });
+      try {
+        const send = async (server: TestServer, url: string) => {
+          const job = await server.as.alice.start({
+            type: JobType.JOB_TYPE_WAIT_THEN_SEND,
+            args: { kind: { $case: 'waitThenSend', value: { url, waitSeconds: 0 } } },
+          });
+          const output = (await server.as.alice.tail({ id: job.id })).data.toString();
+          return { status: (await server.as.alice.status(job.id)).status, output };
+        };
+        // No prefixes (the default, any URL): public addresses only, and the job says how to allow more.
+        const refused = await send(t, `${hook.origin}/allowed/x`);
+        assert.equal(refused.status, JobStatus.JOB_STATUS_FAILED);
+        assert.match(
+          refused.output,
+          /\[ERROR\] refused to connect to 127\.0\.0\.1, a loopback address: .*allowedUrlPrefixes/,
+        );
+        assert.equal(hook.received.length, 0);
+        // Under a prefix the operator listed: the operator vouched for that host.
+        const sent = await send(listed, `${hook.origin}/allowed/x`);
+        assert.equal(sent.status, JobStatus.JOB_STATUS_COMPLETE, sent.output);
+        assert.deepEqual(
+          hook.received.map((request) => request.url),
+          ['/allowed/x'],
+        );
+      } finally {
+        await listed.close();
+        await hook.close();
+      }
+    });
+  });
+});
+
+describe('allowsPrivateDestinations', () => {
+  const wts = (url: string) => ({ type: 'wait-then-send', url, waitSeconds: 0 }) as const;
+  const policy = (allowedUrlPrefixes: string[]) => ({ denyCommandJobsForUsers: false, allowedUrlPrefixes });
+
+  it('is true only for a wait-then-send URL under a listed prefix', () => {
+    assert.equal(allowsPrivateDestinations(wts('http://10.0.0.5/hook'), policy([])), false);
+    assert.equal(allowsPrivateDestinations(wts('http://10.0.0.5/hook'), policy(['http://10.0.0.5/'])), true);
+    assert.equal(
+      allowsPrivateDestinations(wts('http://10.0.0.50/hook'), policy(['http://10.0.0.5/'])),
+      false,
+    );
+    assert.equal(allowsPrivateDestinations({ type: 'noop' }, policy(['http://10.0.0.5/'])), false);
   });
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { checkLiteralDestination, DestinationRefusedError, publicAddressLookup } from './destinations.js';
 
 /** From sending the request to its answer's status line: covers DNS, connect, TLS and a slow server. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -24,6 +25,7 @@ function errorCode(error: Error): string | undefined {
 function describeFailure(error: Error, url: URL, timeoutMs: number): string {
   const target = url.href;
   if (error instanceof RequestTimeoutError) return `no answer within ${timeoutMs / 1000} seconds: ${target}`;
+  if (error instanceof DestinationRefusedError) return `${error.message}: ${target}`;
   const code = errorCode(error);
   switch (code) {
     case 'ECONNREFUSED':
@@ -47,16 +49,43 @@ function describeFailure(error: Error, url: URL, timeoutMs: number): string {
   }
 }
 
+export interface EmptyPostOptions {
+  /** From sending the request to its answer's status line; REQUEST_TIMEOUT_MS by default. */
+  readonly timeoutMs?: number;
+  /**
+   * Lets the request go to loopback, private, link-local, multicast and other addresses that are
+   * not public (see destinations.ts). False by default: only public addresses are reached.
+   */
+  readonly allowPrivateDestinations?: boolean;
+}
+
 /**
  * Sends a POST with an empty body and resolves with the answer's status as soon as its headers
  * arrive; the body is not read. No agent, so no kept-alive socket holds the job's process open.
+ * Unless allowed, a URL whose host is (or resolves only to) an address that is not public fails
+ * before anything is sent.
  */
-export function sendEmptyPost(url: URL, timeoutMs: number = REQUEST_TIMEOUT_MS): Promise<PostAnswer> {
+export function sendEmptyPost(
+  url: URL,
+  { timeoutMs = REQUEST_TIMEOUT_MS, allowPrivateDestinations = false }: EmptyPostOptions = {},
+): Promise<PostAnswer> {
+  if (!allowPrivateDestinations) {
+    try {
+      checkLiteralDestination(url);
+    } catch (error) {
+      return Promise.reject(new PostFailedError(describeFailure(error as Error, url, timeoutMs)));
+    }
+  }
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = transport.request(
       url,
-      { method: 'POST', headers: { 'content-length': '0' }, agent: false },
+      {
+        method: 'POST',
+        headers: { 'content-length': '0' },
+        agent: false,
+        ...(allowPrivateDestinations ? {} : { lookup: publicAddressLookup() }),
+      },
       (response) => {
         clearTimeout(deadline);
         resolve({ statusCode: response.statusCode ?? 0, statusMessage: response.statusMessage ?? '' });

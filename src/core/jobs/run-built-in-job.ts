@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
 import type { JobArguments } from '../types.js';
 import { getJobDefinition, validateJobArguments } from './index.js';
+import { GRANT_ENV, type RunGrants } from './job-definition.js';
 import { escapeControlCharacters } from './log-line.js';
 
 /** The runner's own failures, told apart from a job's exit 1 (failed) and 0 (complete). */
@@ -40,14 +41,21 @@ function readArguments(argv: readonly string[]): JobArguments {
   }
 }
 
+/** The grants the job manager put in the environment: only the exact value "1" grants. */
+export function readGrants(env: Readonly<Record<string, string | undefined>>): RunGrants {
+  return { privateDestinations: env[GRANT_ENV.privateDestinations] === '1' };
+}
+
 /**
  * Runs one built-in job in this process and resolves to the exit code: the job's own, 2 for input
  * the runner refuses, 70 for a bug. The job's arguments are the last command-line argument, as
- * JSON; they are validated again here, because this process trusts nothing it did not check.
+ * JSON; they are validated again here, because this process trusts nothing it did not check. What
+ * the job was allowed beyond its arguments comes from `env` (readGrants).
  */
 export async function main(
   argv: readonly string[],
   { stdout, stderr }: RunnerStreams = { stdout: process.stdout, stderr: process.stderr },
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   try {
     const args = readArguments(argv);
@@ -55,7 +63,7 @@ export async function main(
     if (definition.run === undefined) {
       throw new BadInput(`'${args.type}' jobs are not built in: the launcher runs their executable itself`);
     }
-    return await definition.run(args, stdout);
+    return await definition.run(args, stdout, readGrants(env));
   } catch (error) {
     if (error instanceof BadInput) {
       complain(stderr, error.message);

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { WaitThenSendArguments } from '../types.js';
 import { requireInteger, requireRecord, requireString, requireType } from './argument-checks.js';
 import { PostFailedError, REQUEST_TIMEOUT_MS, sendEmptyPost } from './empty-post.js';
-import type { JobDefinition } from './job-definition.js';
+import { type JobDefinition, NO_GRANTS } from './job-definition.js';
 import { type Clock, JobLog, systemClock } from './log-line.js';
 
 export const MAX_URL_LENGTH = 2048;
@@ -51,6 +51,11 @@ export interface WaitThenSendOptions {
   readonly wait?: (milliseconds: number) => Promise<unknown>;
   /** Tests shorten it; the job uses REQUEST_TIMEOUT_MS. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Lets the POST go to addresses that are not public: loopback, private (RFC 1918, fc00::/7),
+   * link-local (the cloud metadata endpoint), multicast, unspecified. False by default.
+   */
+  readonly allowPrivateDestinations?: boolean;
 }
 
 const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCode <= 299;
@@ -58,11 +63,18 @@ const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCo
 /**
  * Waits, then POSTs. Any status but 2xx fails the job (exit 1): a caller that asked for a
  * notification wants to know it was not accepted. Redirects are not followed (they count as not 2xx).
+ * Unless allowed, a URL whose host is, or resolves only to, an address that is not public fails the
+ * job without sending anything (destinations.ts).
  */
 export async function runWaitThenSend(
   input: WaitThenSendArguments,
   out: Writable,
-  { clock = systemClock, wait = sleep, requestTimeoutMs = REQUEST_TIMEOUT_MS }: WaitThenSendOptions = {},
+  {
+    clock = systemClock,
+    wait = sleep,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    allowPrivateDestinations = false,
+  }: WaitThenSendOptions = {},
 ): Promise<number> {
   const log = new JobLog(out, clock);
   log.started(waitThenSendJob.displayName);
@@ -77,7 +89,10 @@ export async function runWaitThenSend(
   log.line('WAIT', `Waiting ${args.waitSeconds} ${unit} before sending a POST request to ${args.url}`);
   await wait(args.waitSeconds * 1000);
   try {
-    const { statusCode, statusMessage } = await sendEmptyPost(new URL(args.url), requestTimeoutMs);
+    const { statusCode, statusMessage } = await sendEmptyPost(new URL(args.url), {
+      timeoutMs: requestTimeoutMs,
+      allowPrivateDestinations,
+    });
     const status = `${statusCode} ${statusMessage}`.trim();
     log.line('SEND', `POST ${args.url} answered ${status}`);
     return isSuccess(statusCode)
@@ -93,5 +108,6 @@ export const waitThenSendJob: JobDefinition<'wait-then-send'> = {
   type: 'wait-then-send',
   displayName: 'Wait Then Send',
   validate: validateWaitThenSend,
-  run: (args: WaitThenSendArguments, out: Writable) => runWaitThenSend(args, out),
+  run: (args: WaitThenSendArguments, out: Writable, grants = NO_GRANTS) =>
+    runWaitThenSend(args, out, { allowPrivateDestinations: grants.privateDestinations }),
 };

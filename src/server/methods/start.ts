@@ -2,7 +2,7 @@ import type { JobType } from '../../core/types.js';
 import type { Job, JobStartRequest } from '../../gen/workernator/v1/workernator.js';
 import { applyLimitPolicy } from '../../sandbox/cgroups/limit-policy.js';
 import type { Slot } from '../admission.js';
-import { authorizeStart } from '../authz.js';
+import { allowsPrivateDestinations, authorizeStart } from '../authz.js';
 import type { RpcContext } from '../rpc.js';
 import { jobToWire } from '../wire/job.js';
 import { startRequestFromWire } from '../wire/requests.js';
@@ -30,6 +30,7 @@ export async function startJob(
         runAsRoot: start.runAsRoot,
         ...(start.network === undefined ? {} : { network: start.network }),
       },
+      allowPrivateDestinations: allowsPrivateDestinations(start.args, deps.startPolicy),
     });
     deps.metrics.jobStart(type, 'started', (performance.now() - began) / 1000);
     context.jobId = job.id;

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { main, RUNNER_EXIT_CODES } from '../../../src/core/jobs/run-built-in-job.js';
+import { after, describe, it } from 'node:test';
+import { GRANT_ENV } from '../../../src/core/jobs/job-definition.js';
+import { main, readGrants, RUNNER_EXIT_CODES } from '../../../src/core/jobs/run-built-in-job.js';
+import { TestHttpServer } from './http-test-server.js';
 import { CapturedOutput, withoutTimestamps } from './job-output.js';
 
-async function runMain(argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function runMain(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const stdout = new CapturedOutput();
   const stderr = new CapturedOutput();
-  const exitCode = await main(argv, { stdout, stderr });
+  const exitCode = await main(argv, { stdout, stderr }, env);
   return { exitCode, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -86,5 +91,30 @@ describe('runner main', () => {
   it('keeps a multi-line parser message on one line', async () => {
     const { stderr } = await runMain(argvFor('{\n"type":\n'));
     assert.equal(stderr.split('\n').length, 2);
+  });
+});
+
+describe('runner grants', () => {
+  it('reads them from the environment: only "1" grants', () => {
+    assert.deepEqual(readGrants({}), { privateDestinations: false });
+    assert.deepEqual(readGrants({ [GRANT_ENV.privateDestinations]: '1' }), { privateDestinations: true });
+    for (const value of ['', '0', 'true', 'yes', ' 1']) {
+      assert.deepEqual(readGrants({ [GRANT_ENV.privateDestinations]: value }), {
+        privateDestinations: false,
+      });
+    }
+  });
+
+  it('hands them to the job: wait-then-send reaches loopback only when granted', async () => {
+    const server = await TestHttpServer.start((response) => response.end());
+    after(() => server.close());
+    const argv = argvFor(JSON.stringify({ type: 'wait-then-send', url: server.origin, waitSeconds: 0 }));
+    const refused = await runMain(argv);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stdout, /\[ERROR\] refused to connect to 127\.0\.0\.1, a loopback address/);
+    assert.equal(server.received.length, 0);
+    const granted = await runMain(argv, { [GRANT_ENV.privateDestinations]: '1' });
+    assert.equal(granted.exitCode, 0);
+    assert.equal(server.received.length, 1);
   });
 });

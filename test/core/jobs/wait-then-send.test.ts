@@ -21,6 +21,9 @@ function assertInvalid(input: WaitThenSendArguments, field: string, reason: RegE
   );
 }
 
+/** The test servers listen on loopback, which a job reaches only when allowed. */
+const LOOPBACK = { allowPrivateDestinations: true } as const;
+
 const withoutStamps = (out: CapturedOutput): string[] =>
   out.lines.map((line) => line.slice(FIXED_STAMP.length + 1));
 
@@ -98,6 +101,7 @@ describe('wait-then-send job', () => {
     const waits: number[] = [];
     let endWait = (): void => {};
     const job = runWaitThenSend(args(url, 5), out, {
+      ...LOOPBACK,
       clock: fixedClock,
       wait: (milliseconds) => {
         waits.push(milliseconds);
@@ -121,7 +125,7 @@ describe('wait-then-send job', () => {
   it('really waits with its own timer', async () => {
     const server = await serve(204);
     const out = new CapturedOutput();
-    assert.equal(await runWaitThenSend(args(server.origin, 1), out, { clock: fixedClock }), 0);
+    assert.equal(await runWaitThenSend(args(server.origin, 1), out, { ...LOOPBACK, clock: fixedClock }), 0);
     assert.deepEqual(withoutStamps(out), [
       "[JOB] Starting job 'Wait Then Send'",
       `[WAIT] Waiting 1 second before sending a POST request to ${server.origin}/`,
@@ -134,7 +138,7 @@ describe('wait-then-send job', () => {
     for (const status of [404, 500, 302]) {
       const server = await serve(status);
       const out = new CapturedOutput();
-      assert.equal(await runWaitThenSend(args(server.origin), out, { clock: fixedClock }), 1);
+      assert.equal(await runWaitThenSend(args(server.origin), out, { ...LOOPBACK, clock: fixedClock }), 1);
       const statusText = { 404: '404 Not Found', 500: '500 Internal Server Error', 302: '302 Found' }[status];
       assert.deepEqual(withoutStamps(out).slice(2), [
         `[SEND] POST ${server.origin}/ answered ${statusText}`,
@@ -147,7 +151,7 @@ describe('wait-then-send job', () => {
   it('fails with exit 1 when the connection is refused', async () => {
     const url = `${await closedPortOrigin()}/`;
     const out = new CapturedOutput();
-    assert.equal(await runWaitThenSend(args(url), out, { clock: fixedClock }), 1);
+    assert.equal(await runWaitThenSend(args(url), out, { ...LOOPBACK, clock: fixedClock }), 1);
     assert.deepEqual(withoutStamps(out), [
       "[JOB] Starting job 'Wait Then Send'",
       `[WAIT] Waiting 0 seconds before sending a POST request to ${url}`,
@@ -161,7 +165,11 @@ describe('wait-then-send job', () => {
     servers.push(server);
     const out = new CapturedOutput();
     assert.equal(
-      await runWaitThenSend(args(server.origin), out, { clock: fixedClock, requestTimeoutMs: 50 }),
+      await runWaitThenSend(args(server.origin), out, {
+        ...LOOPBACK,
+        clock: fixedClock,
+        requestTimeoutMs: 50,
+      }),
       1,
     );
     assert.deepEqual(withoutStamps(out).slice(2), [
@@ -179,10 +187,40 @@ describe('wait-then-send job', () => {
     ]);
   });
 
-  it('runs through its definition', async () => {
+  it('refuses a loopback or link-local destination by default, says how to allow it, and sends nothing', async () => {
     const server = await serve(200);
+    for (const url of [`${server.origin}/hook`, server.origin.replace('127.0.0.1', 'localhost')]) {
+      const out = new CapturedOutput();
+      assert.equal(await runWaitThenSend(args(url), out, { clock: fixedClock }), 1);
+      const [error, end] = withoutStamps(out).slice(2);
+      assert.match(
+        error ?? '',
+        /^\[ERROR\] refused to connect to (127\.0\.0\.1|localhost \(.*\)), a loopback address: /,
+      );
+      assert.match(error ?? '', /unless the server's operator allows the URL \(setting allowedUrlPrefixes/);
+      assert.equal(end, '[JOB] Failed');
+    }
     const out = new CapturedOutput();
-    assert.equal(await waitThenSendJob.run?.(args(server.origin), out), 0);
+    const metadata = 'http://169.254.169.254/latest/meta-data/';
+    assert.equal(await runWaitThenSend(args(metadata), out, { clock: fixedClock }), 1);
+    assert.match(
+      withoutStamps(out)[2] ?? '',
+      /^\[ERROR\] refused to connect to 169\.254\.169\.254, a link-local address: /,
+    );
+    assert.equal(server.received.length, 0);
+  });
+
+  it('runs through its definition, with what it was granted', async () => {
+    const server = await serve(200);
+    const refused = new CapturedOutput();
+    assert.equal(await waitThenSendJob.run?.(args(server.origin), refused), 1);
+    assert.equal(
+      await waitThenSendJob.run?.(args(server.origin), refused, { privateDestinations: false }),
+      1,
+    );
+    assert.equal(server.received.length, 0);
+    const out = new CapturedOutput();
+    assert.equal(await waitThenSendJob.run?.(args(server.origin), out, { privateDestinations: true }), 0);
     assert.equal(server.received.length, 1);
   });
 });

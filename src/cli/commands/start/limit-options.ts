@@ -26,7 +26,8 @@ export const LIMIT_OPTIONS: readonly OptionSpec[] = [
   },
   {
     long: 'root',
-    description: "run the job as root inside its sandbox rather than the server's job user (admins only)",
+    description:
+      "run the job as root rather than the server's job user (admins only): root on the host, which can undo its sandbox",
   },
 ];
 
