@@ -10,7 +10,7 @@ import { BenchClient, commandJob, connectMany, NOOP_JOB } from './lib/client.js'
 import { busyNeighbours, describeMachine, LoadSampler } from './lib/machine.js';
 import { step } from './lib/progress.js';
 import { ROOT, snapshotBuild, startServer, type BenchServer, type BuildSnapshot } from './lib/server.js';
-import { GiB, MiB } from './lib/stats.js';
+import { formatWindow, GiB, MiB } from './lib/stats.js';
 import { summarizeProfile } from './lib/profile.js';
 import { writeChart } from './report/chart.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -25,6 +25,29 @@ import { measureThroughput } from './scenarios/throughput.js';
 
 const quick = process.argv.includes('--quick');
 
+/**
+ * `--only streaming,follow` (any of: streaming, follow) runs just those scenarios, each on a server
+ * of its own, prints their results and writes them to bench/results/<timestamp>-only.json; the
+ * report (latest.md, latest.png) is left alone, as it needs every scenario.
+ */
+const ONLY_SCENARIOS = ['streaming', 'follow'] as const;
+type OnlyScenario = (typeof ONLY_SCENARIOS)[number];
+
+function parseOnly(argv: readonly string[]): OnlyScenario[] | undefined {
+  const index = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (index < 0) return undefined;
+  const arg = argv[index] ?? '';
+  const value = arg.startsWith('--only=') ? arg.slice('--only='.length) : (argv[index + 1] ?? '');
+  const names = value.split(',').filter((name) => name !== '');
+  const unknown = names.filter((name) => !(ONLY_SCENARIOS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes a comma-separated list of: ${ONLY_SCENARIOS.join(', ')}`);
+  }
+  return names as OnlyScenario[];
+}
+
+const only = parseOnly(process.argv);
+
 const PLAN: Plan = quick
   ? {
       mode: 'quick',
@@ -37,7 +60,7 @@ const PLAN: Plan = quick
         { clients: 1, bytes: 256 * MiB },
         { clients: 10, bytes: 64 * MiB },
         { clients: 100, bytes: 8 * MiB },
-        { clients: 1, bytes: 256 * MiB, flowWindow: 4 * MiB },
+        { clients: 1, bytes: 256 * MiB, flowWindow: 64 * 1024 },
       ],
       followLines: 150,
       scaleJobs: 200,
@@ -53,9 +76,9 @@ const PLAN: Plan = quick
       throughputClients: 8,
       streamLevels: [
         { clients: 1, bytes: GiB },
-        { clients: 10, bytes: 256 * MiB },
-        { clients: 100, bytes: 64 * MiB },
-        { clients: 1, bytes: GiB, flowWindow: 4 * MiB },
+        { clients: 10, bytes: GiB },
+        { clients: 100, bytes: GiB },
+        { clients: 1, bytes: GiB, flowWindow: 64 * 1024 },
       ],
       followLines: 500,
       scaleJobs: 1000,
@@ -80,6 +103,64 @@ async function withServer<T>(
     return await body(server);
   } finally {
     await server.close();
+  }
+}
+
+async function measureStreaming(build: BuildSnapshot): Promise<BenchResults['streaming']> {
+  const floorBytes = Math.max(...PLAN.streamLevels.map((l) => l.bytes));
+  const floor = await pipeFloor(floorBytes);
+  step(`  plain pipe floor: ${floor.MiBps} MiB/s`);
+  const levels = await withServer(build, ['--output-cap', '8GiB'], async (server) => {
+    const measured = [];
+    for (const level of PLAN.streamLevels) {
+      const window =
+        level.flowWindow === undefined
+          ? ''
+          : ` (diagnostic: client flow-control window ${formatWindow(level.flowWindow)}, grpc-js's default)`;
+      step(`  ${level.clients} client(s), ${level.bytes / MiB} MiB${window}`);
+      const result = await measureStreamLevel(server, level.clients, level.bytes, level.flowWindow);
+      step(
+        `    per client ${result.perClientMiBps.median} MiB/s (slowest ${result.perClientMiBps.slowest}), together ${result.aggregateMiBps} MiB/s, ` +
+          `${result.seconds} s, RSS +${result.rssGrowthMiB} MiB, server ${result.serverCores} cores, client ${result.clientCores} cores` +
+          (result.complete ? '' : ', INCOMPLETE'),
+      );
+      measured.push(result);
+    }
+    return measured;
+  });
+  return { floor, levels };
+}
+
+async function mainOnly(scenarios: readonly OnlyScenario[]): Promise<void> {
+  const startedAt = new Date();
+  step(`Workernator bench, ${PLAN.mode} mode, only: ${scenarios.join(', ')}`);
+  const sampler = new LoadSampler();
+  const build = await snapshotBuild();
+  try {
+    const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), plan: PLAN };
+    if (scenarios.includes('follow')) {
+      step('follow latency');
+      results.follow = await withServer(build, [], async (server) => {
+        const client = await BenchClient.connect(server.tlsDir, server.port);
+        try {
+          return await measureFollowLatency(client, PLAN.followLines);
+        } finally {
+          client.close();
+        }
+      });
+    }
+    if (scenarios.includes('streaming')) {
+      step('streaming');
+      results.streaming = await measureStreaming(build);
+    }
+    results.load = sampler.stop();
+    const dir = join(ROOT, 'bench/results');
+    await mkdir(dir, { recursive: true });
+    const jsonPath = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-only.json`);
+    await writeFile(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
+    step(`wrote ${jsonPath} (latest.md is written by full and quick runs only)`);
+  } finally {
+    await build.remove();
   }
 }
 
@@ -123,25 +204,7 @@ async function main(): Promise<void> {
     });
 
     step('streaming');
-    const floorBytes = Math.max(...PLAN.streamLevels.map((l) => l.bytes));
-    const floor = await pipeFloor(floorBytes);
-    step(`  plain pipe floor: ${floor.MiBps} MiB/s`);
-    const streaming = await withServer(build, ['--output-cap', '8GiB'], async (server) => {
-      const levels = [];
-      for (const level of PLAN.streamLevels) {
-        const window =
-          level.flowWindow === undefined
-            ? ''
-            : ` (diagnostic: client flow-control window ${level.flowWindow / MiB} MiB)`;
-        step(`  ${level.clients} client(s), ${level.bytes / MiB} MiB${window}`);
-        const result = await measureStreamLevel(server, level.clients, level.bytes, level.flowWindow);
-        step(
-          `    per client ${result.perClientMiBps.median} MiB/s, together ${result.aggregateMiBps} MiB/s, RSS +${result.rssGrowthMiB} MiB`,
-        );
-        levels.push(result);
-      }
-      return levels;
-    });
+    const streaming = await measureStreaming(build);
 
     step(`scale: ${PLAN.scaleJobs} sleeping jobs`);
     const limits = [
@@ -191,7 +254,7 @@ async function main(): Promise<void> {
       start: { command: main.command, noop: main.noop },
       throughput: main.throughput,
       follow: main.follow,
-      streaming: { floor, levels: streaming },
+      streaming,
       scale,
       breakdown,
       ...(profile === undefined ? {} : { profile }),
@@ -214,4 +277,4 @@ async function writeOutputs(results: BenchResults, startedAt: Date, work: string
   step(`wrote ${jsonPath}, bench/results/latest.md and bench/results/latest.png`);
 }
 
-await main();
+await (only === undefined ? main() : mainOnly(only));

@@ -16,6 +16,7 @@ import {
   type DeepPartial,
   type Job,
 } from '../../src/gen/workernator/v1/workernator.js';
+import { CLIENT_CHANNEL_OPTIONS } from '../../src/cli/channel-options.js';
 import { createClientCredentials } from '../../src/pki/client-credentials.js';
 import { tlsLayout } from '../../src/pki/layout.js';
 
@@ -40,7 +41,7 @@ export class BenchClient {
     this.#client = client;
   }
 
-  /** `flowWindow`: the HTTP/2 flow-control window the client grants (grpc-js default: 64 KiB). */
+  /** `flowWindow`: the HTTP/2 flow-control window the client grants; by default the CLI's (4 MiB). */
   static async connect(tlsDir: string, port: number, flowWindow?: number): Promise<BenchClient> {
     const layout = tlsLayout(tlsDir);
     const files = layout.client('admin');
@@ -51,6 +52,7 @@ export class BenchClient {
     });
     const client = new BenchClient(
       new JobServiceClient(`localhost:${port}`, credentials, {
+        ...CLIENT_CHANNEL_OPTIONS,
         'grpc.use_local_subchannel_pool': 1,
         'grpc.max_receive_message_length': 16 * 1024 * 1024,
         ...(flowWindow === undefined ? {} : { 'grpc-node.flow_control_window': flowWindow }),

@@ -51,3 +51,8 @@ export function roundSummary(summary: Summary): Summary {
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
+
+/** A flow-control window as people write it: "64 KiB", "4 MiB". */
+export function formatWindow(bytes: number): string {
+  return bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`;
+}

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { ensureDebianPackages } from '../scenarios/peers.js';
+import { formatWindow } from '../lib/stats.js';
 import type { BenchResults } from './results.js';
 
 interface Series {
@@ -97,7 +98,7 @@ function barsPanel(results: BenchResults, top: number, height: number): string {
     { label: 'plain pipe (floor)', value: results.streaming.floor.MiBps, color: '#7f7f7f' },
     ...results.streaming.levels.flatMap((l) => [
       {
-        label: `${l.clients} client(s)${l.flowWindow === undefined ? '' : `, ${l.flowWindow / 1048576} MiB window`}: each`,
+        label: `${l.clients} client(s)${l.flowWindow === undefined ? '' : `, ${formatWindow(l.flowWindow)} window`}: each`,
         value: l.perClientMiBps.median,
         color: '#1f77b4',
       },

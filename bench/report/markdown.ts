@@ -1,6 +1,6 @@
 /** bench/results/latest.md: the figures, the targets met or missed, and where the time goes. */
 import { STAGES } from '../scenarios/breakdown.js';
-import { MiB } from '../lib/stats.js';
+import { formatWindow, MiB } from '../lib/stats.js';
 import type { Summary } from '../lib/stats.js';
 import type { BenchResults } from './results.js';
 
@@ -110,7 +110,7 @@ export function renderMarkdown(r: BenchResults, jsonName: string, pngNote: strin
   if (small.length > 0) {
     out.push(
       '',
-      `**Streaming sizes reduced**: ${small.map((l) => `${l.clients} client(s) x ${l.bytes / MiB} MiB`).join(', ')} instead of 1 GiB each, to keep the run short at the throughput measured here (100 x 1 GiB would take over 10 minutes).`,
+      `**Streaming sizes reduced${r.plan.mode === 'quick' ? ' (quick mode)' : ''}**: ${small.map((l) => `${l.clients} client(s) x ${l.bytes / MiB} MiB`).join(', ')} instead of 1 GiB each; the full run streams 1 GiB to every client.`,
     );
   }
   out.push(
@@ -166,7 +166,7 @@ export function renderMarkdown(r: BenchResults, jsonName: string, pngNote: strin
     const who =
       l.flowWindow === undefined
         ? String(l.clients)
-        : `${l.clients} (diagnostic: client window ${l.flowWindow / MiB} MiB)`;
+        : `${l.clients} (diagnostic: client window ${formatWindow(l.flowWindow)})`;
     out.push(
       row([
         who,

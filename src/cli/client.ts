@@ -16,6 +16,7 @@ import {
   type TailJobResponse,
 } from '../gen/workernator/v1/workernator.js';
 import { createClientCredentials, type TlsMaterial } from '../pki/client-credentials.js';
+import { CLIENT_CHANNEL_OPTIONS } from './channel-options.js';
 import { InterruptedError } from './errors.js';
 import { translateGrpcError } from './grpc-errors.js';
 
@@ -37,10 +38,7 @@ export class GrpcJobsApi implements JobsApi {
   constructor(host: string, tls: TlsMaterial, signal: AbortSignal) {
     this.#host = host;
     this.#signal = signal;
-    this.#client = new JobServiceClient(host, createClientCredentials(tls), {
-      // One attempt, then a clear error: a CLI should not sit retrying a server that is down.
-      'grpc.enable_retries': 0,
-    });
+    this.#client = new JobServiceClient(host, createClientCredentials(tls), CLIENT_CHANNEL_OPTIONS);
   }
 
   start(request: JobStartRequest): Promise<Job> {

@@ -20,11 +20,19 @@ export interface DiskReserve {
 const CHECK_EVERY_BYTES = 1024 * 1024;
 
 /**
- * Copies a job's output stream into its log until the stream ends, one chunk at a time: the next
- * chunk is read only after the previous one is in the file, so the pipe (not the server's memory)
- * holds back a fast writer. Past `capBytes`, when a write fails, or when the disk is down to its
- * reserve, it reports the problem once and from then on drains and discards, so the job never blocks
- * on a full pipe while it is being stopped. Resolves when the stream has ended; never rejects.
+ * The most output a job may have appended to its log but not yet written to the file: beyond it
+ * the pump stops reading the pipe until the writes catch up.
+ */
+export const MAX_PENDING_BYTES = 256 * 1024;
+
+/**
+ * Copies a job's output stream into its log until the stream ends. Chunks are appended as they come
+ * and written in order, those that arrive during a write together in the next one; once
+ * MAX_PENDING_BYTES are waiting for the file, the next chunk is read only after they are in it, so
+ * the pipe (not the server's memory) holds back a fast writer. Past `capBytes`, when a write fails,
+ * or when the disk is down to its reserve, it reports the problem once and from then on drains and
+ * discards, so the job never blocks on a full pipe while it is being stopped. Resolves when the
+ * stream has ended and what was appended is in the file; never rejects.
  */
 export async function pumpOutput(
   output: Readable,
@@ -35,30 +43,42 @@ export async function pumpOutput(
 ): Promise<void> {
   let recording = true;
   let checkedAt = -CHECK_EVERY_BYTES;
+  /** Bytes given to the log, written or not. */
+  let accepted = log.size + log.pendingBytes;
+  let appended: Promise<void> = Promise.resolve();
+  const failed = (error: unknown) => {
+    if (!recording) return;
+    recording = false;
+    onProblem({ kind: 'write-failed', error: error as NodeJS.ErrnoException });
+  };
   try {
     for await (const chunk of output as AsyncIterable<Buffer>) {
       if (!recording) continue;
-      const room = capBytes - log.size;
-      try {
-        if (reserve !== undefined && log.size - checkedAt >= CHECK_EVERY_BYTES) {
-          checkedAt = log.size;
+      const room = capBytes - accepted;
+      if (reserve !== undefined && accepted - checkedAt >= CHECK_EVERY_BYTES) {
+        checkedAt = accepted;
+        try {
           if ((await reserve.freeBytes()) < reserve.reserveBytes) throw diskFull(reserve.reserveBytes);
+        } catch (error) {
+          failed(error);
+          continue;
         }
-        await log.append(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
-      } catch (error) {
-        recording = false;
-        onProblem({ kind: 'write-failed', error: error as NodeJS.ErrnoException });
-        continue;
       }
+      const part = chunk.byteLength <= room ? chunk : chunk.subarray(0, room);
+      appended = log.append(part).catch(failed);
+      accepted += part.byteLength;
       if (chunk.byteLength > room) {
         recording = false;
         onProblem({ kind: 'cap-reached', capBytes });
       }
+      if (log.pendingBytes >= MAX_PENDING_BYTES) await appended;
     }
   } catch (error) {
     // The stream itself failed (the pipe was destroyed): what was recorded stays recorded.
-    if (recording) onProblem({ kind: 'write-failed', error: error as NodeJS.ErrnoException });
+    failed(error);
   }
+  // Appends settle in order: once the last has, all have.
+  await appended;
 }
 
 function diskFull(reserveBytes: number): NodeJS.ErrnoException {

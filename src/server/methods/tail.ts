@@ -1,39 +1,114 @@
 /**
  * Tail: the job's output from the start, an offset or the last N lines, following it until the job
- * has ended. Memory per stream is one chunk (64 KiB): the next chunk is read from the log file only
- * after the previous one was handed to HTTP/2, and when `write()` returns false the stream waits for
- * 'drain'. A slow client therefore holds back only its own reader, never the server's memory.
+ * has ended. Each stream keeps up to MAX_IN_FLIGHT messages written to grpc-js but not yet sent (so
+ * the next chunk is ready when the client's HTTP/2 window opens, instead of being read only after
+ * the previous one has gone), and reads the next chunk only once one of them has been sent. Chunks
+ * are read into the stream's own reusable buffers with room for the protobuf header in front, so a
+ * message is encoded in place. Memory per stream is therefore bounded: at most MAX_IN_FLIGHT + 1
+ * buffers of ~64 KiB of ours, plus grpc-js's framed copy of each message in flight. A slow client
+ * holds back only its own reader.
  */
-import { once } from 'node:events';
 import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { ChunkBuffers } from '../../core/output/read-log.js';
+import { MAX_CHUNK_BYTES } from '../../core/output/read-log.js';
 import type { JobTailRequest, TailJobResponse } from '../../gen/workernator/v1/workernator.js';
 import { assertJobVisible } from '../authz.js';
 import type { RpcContext } from '../rpc.js';
 import { ClientGoneError } from '../tail-registry.js';
 import { tailRequestFromWire } from '../wire/requests.js';
+import { EncodedTailResponse, HEADER_ROOM } from '../wire/tail-response.js';
 import type { ServiceDeps } from './deps.js';
 
 type TailCall = ServerWritableStream<JobTailRequest, TailJobResponse>;
 
+/** Messages a stream may have written to grpc-js whose write callback has not come yet. */
+export const MAX_IN_FLIGHT = 2;
+
+const BUFFER_BYTES = HEADER_ROOM + MAX_CHUNK_BYTES;
+
 /**
- * Writes one message and resolves once grpc-js has passed it to the HTTP/2 stream. grpc-js drops
- * writes on a cancelled call without ever calling back, so the signal ends the wait too.
+ * The writing side of one Tail stream: its buffers and the messages in flight. grpc-js calls a
+ * write back once the message has been handed to the HTTP/2 stream and sent (so within the
+ * client's flow-control window); it drops writes on a cancelled call without calling back, so every
+ * wait also ends when `signal` aborts.
  */
-async function send(call: TailCall, message: TailJobResponse, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const written = new Promise<void>((resolve, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    call.write(message, (error: Error | null | undefined) => (error ? reject(error) : resolve()));
-  });
-  try {
-    await written;
-    // write() returned false (grpc-js's own buffer is full) and 'drain' has not come yet: wait for it.
-    // Node emits 'drain' before it runs the write callbacks, so the flag, not the event, is checked.
-    if (call.writableNeedDrain) await once(call, 'drain', { signal });
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+export class TailWriter implements ChunkBuffers {
+  readonly headroom = HEADER_ROOM;
+  readonly #call: TailCall;
+  readonly #signal: AbortSignal;
+  readonly #onSent: (bytes: number) => void;
+  /** Buffers whose message has been sent, ready for the next chunk. */
+  readonly #free: ArrayBuffer[] = [];
+  #inFlight = 0;
+  #failed: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(call: TailCall, signal: AbortSignal, onSent: (bytes: number) => void) {
+    this.#call = call;
+    this.#signal = signal;
+    this.#onSent = onSent;
+  }
+
+  take(): Uint8Array {
+    const reused = this.#free.pop();
+    return reused === undefined ? Buffer.allocUnsafeSlow(BUFFER_BYTES) : new Uint8Array(reused);
+  }
+
+  /** Writes a chunk read into one of take()'s buffers; resolves once another may be written. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#signal.throwIfAborted();
+    const message = EncodedTailResponse.inPlace(chunk);
+    const bytes = chunk.byteLength;
+    this.#inFlight++;
+    this.#call.write(message, (error: Error | null | undefined) => {
+      this.#inFlight--;
+      if (error) this.#failed ??= error;
+      else {
+        // grpc-js copied the message into its own frame when it was written: the buffer is free.
+        this.#free.push(chunk.buffer as ArrayBuffer);
+        this.#onSent(bytes);
+      }
+      this.#notify();
+    });
+    // write() returning false (grpc-js's own queue is full) shows as writableNeedDrain until 'drain'.
+    await this.#until(() => this.#inFlight < MAX_IN_FLIGHT && !this.#call.writableNeedDrain);
+  }
+
+  /** Resolves once every message written has been sent. */
+  flushed(): Promise<void> {
+    return this.#until(() => this.#inFlight === 0);
+  }
+
+  async #until(ready: () => boolean): Promise<void> {
+    for (;;) {
+      if (this.#failed !== undefined) throw this.#failed;
+      this.#signal.throwIfAborted();
+      if (ready()) return;
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          this.#wake = undefined;
+          this.#signal.removeEventListener('abort', onAbort);
+          this.#call.removeListener('drain', onDrain);
+        };
+        const onAbort = () => {
+          done();
+          reject(this.#signal.reason as Error);
+        };
+        const onDrain = () => this.#notify();
+        this.#signal.addEventListener('abort', onAbort, { once: true });
+        this.#call.once('drain', onDrain);
+        this.#wake = () => {
+          done();
+          resolve();
+        };
+      });
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 }
 
@@ -49,17 +124,16 @@ export async function tailJob(deps: ServiceDeps, call: TailCall, context: RpcCon
   call.once('cancelled', onCancelled);
   if (call.cancelled) lease.cancel();
   try {
+    const writer = new TailWriter(call, lease.signal, (bytes) => deps.metrics.tailSent(bytes));
     const chunks = deps.manager.tail(tail.id, {
       follow: tail.follow,
       signal: lease.signal,
+      buffers: writer,
       ...(tail.offset === undefined ? {} : { offset: tail.offset }),
       ...(tail.lastLines === undefined ? {} : { lastLines: tail.lastLines }),
     });
-    for await (const chunk of chunks) {
-      // A view, not a copy: the reader allocates a fresh buffer for every chunk.
-      await send(call, { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) }, lease.signal);
-      deps.metrics.tailSent(chunk.byteLength);
-    }
+    for await (const chunk of chunks) await writer.write(chunk);
+    await writer.flushed();
   } catch (error) {
     // A client that went away needs no status; shutdown's reason becomes UNAVAILABLE, a deny-list
     // reload's UNAUTHENTICATED.
