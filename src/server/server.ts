@@ -5,6 +5,9 @@
  * own launcher and logger.
  */
 import { X509Certificate } from 'node:crypto';
+import type { Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { JobManager, type BuiltinRunner } from '../core/job-manager.js';
 import type { Launcher } from '../core/launcher.js';
@@ -23,6 +26,7 @@ import { createHealthService, createJobService } from './service.js';
 import { TailRegistry } from './tail-registry.js';
 import { createServerCredentials, loadServerTls, ReloadableServerCredentials } from './tls.js';
 import { withTolerantDecoding } from './tolerant-decoding.js';
+import { withTailResponseEncoding } from './wire/tail-response.js';
 
 export interface ServerOptions {
   readonly config: ServerConfig;
@@ -59,6 +63,54 @@ function admissionLimits(config: ServerConfig): AdmissionLimits {
     maxRunningJobsPerIdentity: config.maxRunningJobsPerIdentity,
     maxTailsPerIdentity: config.maxTailsPerIdentity,
   };
+}
+
+/**
+ * Closes every connection that has not finished its setup (the TLS handshake, then the client's
+ * HTTP/2 preface and first SETTINGS frame) `timeoutMs` after it was accepted. Node's TLS
+ * handshakeTimeout covers only the handshake: a client with a valid certificate that then sent
+ * nothing, or only the start of the preface, was held open for good (grpc-js starts its idle timer
+ * too, but that one is minutes). Bytes that cannot begin a preface are refused by HTTP/2 at once.
+ *
+ * grpc-js does not expose its HTTP/2 servers, so they are read from its private `http2Servers` map,
+ * after the bind and before any call. Returns false when that map is not there: grpc-js has changed,
+ * and the caller says so (the connections test fails then too). Servers without TLS (credentials
+ * given in code) are left alone.
+ */
+function closeUnfinishedConnections(grpc: Server, timeoutMs: number): boolean {
+  const servers: unknown = Reflect.get(grpc, 'http2Servers');
+  if (!(servers instanceof Map)) return false;
+  const tlsServers = [...(servers as Map<unknown, unknown>).keys()].filter(
+    (server): server is TlsServer => server instanceof TlsServer,
+  );
+  for (const server of tlsServers) {
+    /** When each connection was accepted, by its address pair (unique among open connections). */
+    const acceptedAt = new Map<string, number>();
+    const key = (socket: Socket) =>
+      `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
+    server.on('connection', (socket: Socket) => {
+      const at = key(socket);
+      acceptedAt.set(at, performance.now());
+      // A connection that gets no session (its handshake failed or timed out) is forgotten anyway.
+      setTimeout(() => acceptedAt.delete(at), timeoutMs).unref();
+    });
+    server.on('session', (session: Http2Session) => {
+      const at = key(session.socket);
+      const accepted = acceptedAt.get(at) ?? performance.now();
+      acceptedAt.delete(at);
+      const timer = setTimeout(
+        () => {
+          if (!session.destroyed) session.destroy();
+        },
+        Math.max(0, accepted + timeoutMs - performance.now()),
+      );
+      timer.unref();
+      const settled = () => clearTimeout(timer);
+      session.once('remoteSettings', settled);
+      session.once('close', settled);
+    });
+  }
+  return true;
 }
 
 export class WorkernatorServer {
@@ -132,8 +184,21 @@ export class WorkernatorServer {
     const admission = new Admission(admissionLimits(config), (limit) => metrics.admissionRefused(limit));
     const tails = new TailRegistry(admission);
     const health = new HealthStatus([JOB_SERVICE_NAME]);
-    // gRPC refuses a larger request from its length prefix, before it buffers the message.
-    const grpc = new Server({ 'grpc.max_receive_message_length': config.maxRequestSize });
+    const grpc = new Server({
+      // gRPC refuses a larger request from its length prefix, before it buffers the message.
+      'grpc.max_receive_message_length': config.maxRequestSize,
+      // A connection without a call or stream open for this long gets GOAWAY and is closed once
+      // nothing is in flight; one with a call or a Tail open is never cut by it.
+      'grpc.max_connection_idle_ms': config.connectionIdleTimeout,
+      // Keepalive: grpc-js PINGs every connection (streams open or not) keepalive_time_ms after it
+      // opened and after each ACK, and destroys the connection when no ACK comes within
+      // keepalive_timeout_ms; its calls are cancelled, so a Tail of a client that vanished without
+      // closing TCP (a follow on a quiet job sends nothing) gives back its slot. The client's HTTP/2
+      // stack ACKs by itself. gRPC's ping policy (too_many_pings) is one servers apply to clients'
+      // pings, never clients to a server's, and grpc-js's server enforces none: nobody is refused.
+      'grpc.keepalive_time_ms': config.keepaliveInterval,
+      'grpc.keepalive_timeout_ms': config.keepaliveTimeout,
+    });
     const state: ServerState = { shuttingDown: false, denyList: new DenyList(config) };
     const frame = {
       logger,
@@ -142,7 +207,7 @@ export class WorkernatorServer {
       onCallEnd: metrics.callEnded.bind(metrics),
     };
     grpc.addService(
-      withTolerantDecoding(JobServiceService),
+      withTolerantDecoding(withTailResponseEncoding(JobServiceService)),
       createJobService(frame, {
         manager,
         tails,
@@ -172,6 +237,10 @@ export class WorkernatorServer {
         cause: error,
       });
     }
+    if (!closeUnfinishedConnections(grpc, config.handshakeTimeout))
+      logger.error(
+        'cannot reach the HTTP/2 server inside grpc-js: a client that finishes TLS but never sends the HTTP/2 preface is closed only at connectionIdleTimeout',
+      );
     let metricsEndpoint: MetricsEndpoint | undefined;
     if (config.metricsListen !== undefined) {
       try {

@@ -28,7 +28,11 @@ function contextOptions(material: TlsMaterial): SecureContextOptions {
 }
 
 export interface ServerTlsOptions {
-  /** A connection that has not finished its TLS handshake after this many milliseconds is closed. */
+  /**
+   * A connection that has not finished its TLS handshake this many milliseconds after it was accepted
+   * is closed (the server closes one that has not sent the HTTP/2 preface by then either: see
+   * server.ts).
+   */
   readonly handshakeTimeoutMs: number;
 }
 
@@ -59,6 +63,9 @@ export class ReloadableServerCredentials extends ServerCredentials {
       // Node's default is 120 s: a client that opens connections and never finishes them would hold
       // a socket each for two minutes.
       handshakeTimeout: options.handshakeTimeoutMs,
+      // A client that finishes TLS without choosing h2 by ALPN gets an HTTP/1 403 and is closed; if it
+      // does not close its end, Node destroys the socket after this (its default is 10 s).
+      unknownProtocolTimeout: options.handshakeTimeoutMs,
     };
     super(server, context);
   }

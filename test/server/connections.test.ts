@@ -1,7 +1,7 @@
 /**
  * Hostile connections on the gRPC port: a client that never finishes its TLS handshake is closed at
- * the handshake timeout. (The test with 1000 idle connections and garbage bytes hung once in CI and
- * is out until the hang is understood; see issue 8.)
+ * the handshake timeout. The test with 1000 idle connections and garbage bytes is
+ * test/hardening/connections.test.ts.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

@@ -12,12 +12,14 @@ import {
   parseChoice,
   parseClientName,
   parseDuration,
+  parseDurationWithin,
   parseLimits,
   parseList,
   parsePath,
   parsePositiveCount,
   parseString,
   parseUrlPrefix,
+  LONGEST_TIMEOUT_MS,
   type ValueOrigin,
 } from './values.js';
 
@@ -49,6 +51,9 @@ export interface ServerConfig {
   readonly maxTailsPerIdentity: number;
   readonly maxRequestSize: number;
   readonly handshakeTimeout: number;
+  readonly connectionIdleTimeout: number;
+  readonly keepaliveInterval: number;
+  readonly keepaliveTimeout: number;
   readonly deniedClientSerials: readonly string[];
   readonly deniedClientNames: readonly string[];
   readonly metricsListen: string | undefined;
@@ -168,8 +173,9 @@ export const SETTINGS: SettingTable = {
     repeatable: true,
     parse: parseList(parseUrlPrefix),
     default: [],
-    shownDefault: 'any URL',
-    description: 'a wait-then-send URL must start with one of these (end each with / to pin the host)',
+    shownDefault: 'any URL, public addresses only',
+    description:
+      'a wait-then-send URL must start with one of these (end each with / to pin the host); a job reaches public addresses only, except at a URL under a listed prefix',
   },
   outputCap: {
     key: 'outputCap',
@@ -273,10 +279,48 @@ export const SETTINGS: SettingTable = {
     key: 'handshakeTimeout',
     flag: '--handshake-timeout <duration>',
     env: env('HANDSHAKE_TIMEOUT'),
-    parse: parseDuration,
+    // Not 0: Node reads a handshake timeout of 0 as none at all.
+    parse: parseDurationWithin(100, LONGEST_TIMEOUT_MS, { min: '100ms', max: '24d' }),
     default: 10_000,
     shownDefault: '10s',
-    description: 'a connection that has not finished its TLS handshake by then is closed',
+    description:
+      'a connection that has not finished its TLS handshake and sent the HTTP/2 preface this long after it was accepted is closed',
+  },
+  connectionIdleTimeout: {
+    key: 'connectionIdleTimeout',
+    flag: '--connection-idle-timeout <duration>',
+    env: env('CONNECTION_IDLE_TIMEOUT'),
+    // At least 1 s: shorter would make a client reconnect (a new TLS handshake) between every two
+    // calls. At most 24 days: Node's longest timer.
+    parse: parseDurationWithin(1_000, LONGEST_TIMEOUT_MS, { min: '1s', max: '24d' }),
+    default: 5 * 60_000,
+    shownDefault: '5m',
+    description:
+      'a connection with no call or stream open for this long is closed with GOAWAY (never one with a call or Tail open); the client reconnects on its next call',
+  },
+  keepaliveInterval: {
+    key: 'keepaliveInterval',
+    flag: '--keepalive-interval <duration>',
+    env: env('KEEPALIVE_INTERVAL'),
+    // One PING and its ACK (about 80 bytes with TLS) per connection per interval, against how long a
+    // vanished client holds its calls and Tail slots: at most keepaliveInterval + keepaliveTimeout.
+    // At least 1 s; at most 24 days, Node's longest timer (grpc-js pings only below 2^31 - 1 ms).
+    parse: parseDurationWithin(1_000, LONGEST_TIMEOUT_MS, { min: '1s', max: '24d' }),
+    default: 60_000,
+    shownDefault: '1m',
+    description:
+      'the server pings every connection (HTTP/2 PING) this long after it opened and after each answer, whether or not calls are open',
+  },
+  keepaliveTimeout: {
+    key: 'keepaliveTimeout',
+    flag: '--keepalive-timeout <duration>',
+    env: env('KEEPALIVE_TIMEOUT'),
+    // gRPC's own default. At least 1 s: a ping must have time to cross the network and back.
+    parse: parseDurationWithin(1_000, LONGEST_TIMEOUT_MS, { min: '1s', max: '24d' }),
+    default: 20_000,
+    shownDefault: '20s',
+    description:
+      "a connection that has not answered the server's ping within this is closed: its calls end and its Tail streams give back their slots",
   },
   deniedClientSerials: {
     key: 'deniedClientSerials',

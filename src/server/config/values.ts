@@ -109,6 +109,23 @@ export function parseDuration(value: unknown): number {
   return checkInteger(Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!), value);
 }
 
+/** 24 days: the longest whole number of days under Node's longest timer (2^31 - 1 ms; a longer one fires at once). */
+export const LONGEST_TIMEOUT_MS = 24 * 86_400_000;
+
+/** A duration from `minMs` to `maxMs`; the message shows the bounds in the units they were written in. */
+export function parseDurationWithin(
+  minMs: number,
+  maxMs: number,
+  shown: { readonly min: string; readonly max: string },
+): (value: unknown) => number {
+  return (value) => {
+    const ms = parseDuration(value);
+    if (ms < minMs || ms > maxMs)
+      throw new Error(`must be from ${shown.min} to ${shown.max}, not ${describe(value)}`);
+    return ms;
+  };
+}
+
 export function parseChoice<T extends string>(choices: readonly T[]): (value: unknown) => T {
   return (value) => {
     if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
