@@ -2,22 +2,20 @@
  * Where a Start spends its time, from timestamps at each stage. The server runs in this process
  * (WorkernatorServer with the real SandboxLauncher and cgroup backend, a job root of its own), with
  * three probes that need no change to src/: the cgroup backend's create() is wrapped, the
- * launcher's launch() is wrapped, and node:child_process.spawn is wrapped (syncBuiltinESMExports
- * makes the launcher's named import see it) to time the synchronous spawn() of the shim and the
- * arrival of its `running` line on fd 3. All times are ms after the client sent Start.
+ * launcher's launch() is wrapped, and ShimSpawner.prototype.spawn is wrapped to time the round trip
+ * to the spawner (request, fork+exec of the shim, `spawned` reply, pipes opened) and the arrival of
+ * the shim's `running` line on fd 3. All times are ms after the client sent Start.
  */
-import type { ChildProcess, SpawnOptions, spawn as SpawnFunction } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import type { LaunchRequest, LaunchedJob, Launcher } from '../../src/core/launcher.js';
 import { certsInit } from '../../src/pki/commands.js';
 import type { CgroupBackend } from '../../src/sandbox/cgroups/backend.js';
 import { openCgroupBackend } from '../../src/sandbox/cgroups/open.js';
 import { SandboxLauncher } from '../../src/sandbox/sandbox-launcher.js';
+import { ShimSpawner } from '../../src/sandbox/spawner.js';
 import { SETTING_LIST, type ServerConfig } from '../../src/server/config/settings.js';
 import { createLogger } from '../../src/server/logger.js';
 import { WorkernatorServer } from '../../src/server/server.js';
@@ -32,8 +30,11 @@ export const STAGES = [
     'Start sent -> launch() called: gRPC/TLS receive, decode, authz, validation, SQLite insert, log file create',
   ],
   ['cgroup', 'cgroup create: mkdir in each hierarchy + limit writes'],
-  ['spawn', 'child_process.spawn() of the shim (synchronous: fork+exec of the server process)'],
-  ['shim', 'spawn() returned -> `running` on fd 3: clone3 + namespaces, mounts, lo, fork, user switch, exec'],
+  [
+    'spawn',
+    'spawner round trip: request, fork+exec of the shim by workernator-spawner, `spawned` reply, pipes opened',
+  ],
+  ['shim', 'pipes opened -> `running` on fd 3: clone3 + namespaces, mounts, lo, fork, user switch, exec'],
   ['relay', '`running` read -> launch() resolved: readline, parse'],
   ['reply', 'launch() resolved -> Start response at the client: SQLite update, status read, encode, send'],
 ] as const;
@@ -56,8 +57,6 @@ interface Marks {
   launchOut?: number;
 }
 
-const require = createRequire(import.meta.url);
-
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -68,22 +67,18 @@ export async function measureStartBreakdown(
   work: string,
   runs: number,
 ): Promise<StartBreakdown> {
-  const childProcess = require('node:child_process') as { spawn: typeof SpawnFunction };
-  const originalSpawn = childProcess.spawn;
+  const originalSpawn = Object.getOwnPropertyDescriptor(ShimSpawner.prototype, 'spawn')?.value as
+    ShimSpawner['spawn'] | undefined;
+  if (originalSpawn === undefined) throw new Error('ShimSpawner.prototype.spawn is not there to probe');
   let marks: Marks = {};
-  const wrapped = (command: string, args: readonly string[], options: SpawnOptions): ChildProcess => {
-    const isShim = command === build.shim;
-    if (isShim) marks.spawnIn = performance.now();
-    const child = originalSpawn(command, args, options);
-    if (isShim) {
-      const current = marks;
-      current.spawnOut = performance.now();
-      (child.stdio[3] as Readable | null)?.once('data', () => (current.running ??= performance.now()));
-    }
-    return child;
+  ShimSpawner.prototype.spawn = async function probedSpawn(this: ShimSpawner, args, env) {
+    const current = marks;
+    current.spawnIn = performance.now();
+    const shim = await originalSpawn.call(this, args, env);
+    current.spawnOut = performance.now();
+    shim.status.once('data', () => (current.running ??= performance.now()));
+    return shim;
   };
-  childProcess.spawn = wrapped as typeof childProcess.spawn;
-  syncBuiltinESMExports();
 
   const dir = await mkdtemp(join(work, 'breakdown-'));
   const backend = await openCgroupBackend({ rootName: `workernator-bench-${process.pid}` });
@@ -105,6 +100,7 @@ export async function measureStartBreakdown(
     jobUser: 'nobody',
     jobGroup: 'nogroup',
   });
+  await sandbox.start();
   const launcher: Launcher = {
     async launch(request: LaunchRequest): Promise<LaunchedJob> {
       marks.launchIn = performance.now();
@@ -151,9 +147,9 @@ export async function measureStartBreakdown(
   } finally {
     client.close();
     await server.shutdown();
+    await sandbox.close();
     await backend.close();
-    childProcess.spawn = originalSpawn;
-    syncBuiltinESMExports();
+    ShimSpawner.prototype.spawn = originalSpawn;
     await rm(dir, { recursive: true, force: true });
   }
   const medianMs = {} as Record<Stage, number>;

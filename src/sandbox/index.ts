@@ -11,7 +11,7 @@ import type { CgroupBackend } from './cgroups/backend.js';
 import { blockDeviceOfPath, parseBlockDevice, type BlockDevice } from './cgroups/block-device.js';
 import { openCgroupBackend } from './cgroups/open.js';
 import { SandboxUnavailableError } from './errors.js';
-import { SandboxLauncher } from './sandbox-launcher.js';
+import { defaultSpawnerPath, SandboxLauncher } from './sandbox-launcher.js';
 
 export interface SandboxOptions {
   /** The server's data directory: IO limits apply to the disk that holds it. */
@@ -27,6 +27,8 @@ export interface SandboxOptions {
   readonly moveSelfToLeaf?: boolean;
   /** The shim binary; by default the one `npm run build` makes. */
   readonly shimPath?: string;
+  /** The shim spawner binary (a forkserver that execs the shim); by default the one next to the shim. */
+  readonly spawnerPath?: string;
   readonly logger?: { warn(details: object, message: string): void };
 }
 
@@ -62,6 +64,15 @@ export async function openSandbox(options: SandboxOptions): Promise<Sandbox> {
       'shim',
     );
   }
+  const spawnerPath = options.spawnerPath ?? defaultSpawnerPath(shimPath);
+  try {
+    await access(spawnerPath, constants.X_OK);
+  } catch {
+    throw new SandboxUnavailableError(
+      `the sandbox shim spawner is missing: ${spawnerPath} (build it with \`npm run build\`)`,
+      'spawner',
+    );
+  }
   // The data directory may not exist yet on a fresh install; the disk that will hold it is needed now.
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const ioDevice = await findIoDevice(options);
@@ -72,18 +83,34 @@ export async function openSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   const launcher = new SandboxLauncher({
     shimPath,
+    spawnerPath,
     cgroups,
     jobUser: options.jobUser ?? 'nobody',
     jobGroup: options.jobGroup ?? 'nogroup',
     logger: options.logger,
   });
+  // Only now: on cgroup v2 the backend may have moved the server into a leaf cgroup, and the
+  // spawner (with every shim it starts) must be born there, not left in the cgroup it moved out of.
+  try {
+    await launcher.start();
+  } catch (error) {
+    await cgroups.close();
+    throw new SandboxUnavailableError(
+      `the sandbox shim spawner cannot run: ${(error as Error).message}`,
+      'spawner',
+      { cause: error },
+    );
+  }
   return {
     cgroupVersion: cgroups.version,
     cgroupRootDirs: cgroups.rootDirs,
     ioDevice,
     launch: (request) => launcher.launch(request),
     recover: () => launcher.recover(),
-    close: () => cgroups.close(),
+    close: async () => {
+      await launcher.close();
+      await cgroups.close();
+    },
   };
 }
 

@@ -1,15 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { JobStartError } from '../core/errors.js';
 import type { ExitStatus, LaunchRequest, LaunchedJob, Launcher } from '../core/launcher.js';
 import type { CgroupBackend, JobCgroup } from './cgroups/backend.js';
 import { describeOomKill } from './cgroups/limit-policy.js';
 import { describeStartFailure, errnoName, parseShimStatus, type ShimStatus } from './shim-protocol.js';
+import { ShimSpawner, type SpawnedShim } from './spawner.js';
 
 export interface SandboxLauncherOptions {
   readonly shimPath: string;
+  /** The forkserver that execs the shim for each job; by default workernator-spawner next to the shim. */
+  readonly spawnerPath?: string | undefined;
   readonly cgroups: CgroupBackend;
   /** The unprivileged user and group jobs run as, unless a job may run as root. */
   readonly jobUser: string;
@@ -22,24 +24,39 @@ export interface SandboxLauncherOptions {
  * job exists) and PID, mount, network, UTS and IPC namespaces. After the job's PID-namespace init has
  * ended, everything the job started is gone; the launcher then kills anything left in the cgroups
  * (there should be nothing), waits for them to be empty, reads the job's usage and removes them.
+ *
+ * The shim is not spawned from Node (a synchronous fork of the whole server) but by the shim
+ * spawner (spawner.ts), started by start() or by the first launch(), and stopped by close().
  */
 export class SandboxLauncher implements Launcher {
   readonly #options: SandboxLauncherOptions;
+  #spawner: Promise<ShimSpawner> | undefined;
 
   constructor(options: SandboxLauncherOptions) {
     this.#options = options;
   }
 
+  /** Starts the shim spawner now, so that a spawner that cannot run is found before any job. */
+  async start(): Promise<void> {
+    await this.#startSpawner();
+  }
+
+  /** Stops the spawner: jobs still running carry on and still report how they end. */
+  async close(): Promise<void> {
+    const spawner = await this.#spawner?.catch(() => undefined);
+    await spawner?.close();
+  }
+
   async launch(request: LaunchRequest): Promise<LaunchedJob> {
     const cgroup = await this.#options.cgroups.create(request.jobId, request.limits);
-    let shim: ChildProcess;
+    let shim: SpawnedShim;
     try {
-      shim = spawn(this.#options.shimPath, this.#shimArgs(request, cgroup), {
-        env: shimEnvironment(request.env),
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      });
+      const spawner = await this.#startSpawner();
+      shim = await spawner.spawn(this.#shimArgs(request, cgroup), shimEnvironment(request.env));
     } catch (error) {
-      await cgroup.remove();
+      // A spawn that failed after its fork has killed the shim; the cgroups may still be emptying.
+      await this.#release(cgroup);
+      if (error instanceof JobStartError) throw error;
       throw new JobStartError(
         `could not run the sandbox shim: ${(error as Error).message}`,
         'spawn-shim',
@@ -47,13 +64,12 @@ export class SandboxLauncher implements Launcher {
         { cause: error },
       );
     }
-    // Read the output from the start: Node discards the data of a child's stdio stream that nobody
-    // reads by the time the child exits, and a quick job's shim can exit before launch() returns.
-    const output = (shim.stdout as Readable).pipe(new PassThrough());
-    const statuses = statusLines(shim);
-    const diagnostics = collectText(shim.stderr as Readable, 4096);
-    const shimExited = once(shim, 'exit').catch(() => []);
-    shim.once('error', () => {});
+    // Handed on as it is: the pipe is our own (opened through the spawner), so what the job writes
+    // before the manager starts reading waits in it and is never discarded when the shim exits.
+    const output = shim.stdout;
+    const statuses = statusLines(shim.status);
+    const diagnostics = collectText(shim.stderr, 4096);
+    const shimExited = shim.exited;
 
     const first = await statuses.next();
     if (first.done === true || first.value.kind !== 'running') {
@@ -68,8 +84,9 @@ export class SandboxLauncher implements Launcher {
       output,
       exited,
       terminate: () => {
-        // The shim forwards SIGTERM to the namespace's init, which forwards it to the job.
-        if (shim.exitCode === null && shim.signalCode === null) shim.kill('SIGTERM');
+        // The shim forwards SIGTERM to the namespace's init, which forwards it to the job. The
+        // spawner signals only a shim it has not reaped, so never a reused pid.
+        shim.kill('SIGTERM');
       },
       kill: () => {
         cgroup.killAll().catch((error: unknown) => {
@@ -85,6 +102,19 @@ export class SandboxLauncher implements Launcher {
 
   recover(): Promise<readonly string[]> {
     return this.#options.cgroups.sweep();
+  }
+
+  /** The running spawner; a start that failed is tried again on the next call. */
+  #startSpawner(): Promise<ShimSpawner> {
+    if (this.#spawner === undefined) {
+      const { shimPath, spawnerPath, logger } = this.#options;
+      const starting = ShimSpawner.start(spawnerPath ?? defaultSpawnerPath(shimPath), shimPath, logger);
+      this.#spawner = starting;
+      starting.catch(() => {
+        if (this.#spawner === starting) this.#spawner = undefined;
+      });
+    }
+    return this.#spawner;
   }
 
   async #supervise(
@@ -151,9 +181,13 @@ function shimEnvironment(env: Readonly<Record<string, string>>): Record<string, 
   return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'GLIBC_TUNABLES'));
 }
 
+/** Where `make -C native` puts the spawner: next to the shim. */
+export function defaultSpawnerPath(shimPath: string): string {
+  return join(dirname(shimPath), 'workernator-spawner');
+}
+
 /** The shim's fd-3 lines, parsed; unknown lines are skipped. */
-async function* statusLines(shim: ChildProcess): AsyncGenerator<ShimStatus> {
-  const fd3 = shim.stdio[3] as Readable;
+async function* statusLines(fd3: Readable): AsyncGenerator<ShimStatus> {
   for await (const line of createInterface({ input: fd3, crlfDelay: Infinity })) {
     const status = parseShimStatus(line);
     if (status !== undefined) yield status;
@@ -175,6 +209,7 @@ function startFailure(status: ShimStatus | undefined, diagnostics: string): JobS
       describeStartFailure(status.step, status.errno, status.detail),
       status.step,
       errnoName(status.errno),
+      { causedByRequest: status.causedByRequest },
     );
   }
   const said = diagnostics === '' ? '' : `: ${diagnostics}`;
