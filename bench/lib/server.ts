@@ -1,6 +1,6 @@
 /**
- * workernatord under test: a subprocess running a snapshot of the built server (dist/ and the shim
- * copied to a temp dir, so a rebuild by someone else mid-run cannot change the code being measured),
+ * workernatord under test: a subprocess running a snapshot of the built server (dist/, the shim and
+ * the spawner copied to a temp dir, so a rebuild by someone else mid-run cannot change the code being measured),
  * WITH the sandbox, a fresh PKI and data dir in the temp dir, on 127.0.0.1 port 0 (read from the
  * "serving" log line), inside a cgroup home of the bench's own.
  */
@@ -29,7 +29,8 @@ export interface BuildSnapshot {
 export async function snapshotBuild(): Promise<BuildSnapshot> {
   const main = join(ROOT, 'dist/server/main.js');
   const shim = join(ROOT, 'native/build/workernator-shim');
-  for (const file of [main, shim, join(ROOT, 'dist/job-runner.mjs')]) {
+  const spawner = join(ROOT, 'native/build/workernator-spawner');
+  for (const file of [main, shim, spawner, join(ROOT, 'dist/job-runner.mjs')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
   const stale = await newestSource(join(ROOT, 'src'));
@@ -42,6 +43,7 @@ export async function snapshotBuild(): Promise<BuildSnapshot> {
   await cp(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   await mkdir(join(dir, 'native/build'), { recursive: true });
   await cp(shim, join(dir, 'native/build/workernator-shim'));
+  await cp(spawner, join(dir, 'native/build/workernator-spawner'));
   await cp(join(ROOT, 'package.json'), join(dir, 'package.json'));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return {

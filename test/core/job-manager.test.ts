@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -10,6 +10,8 @@ import {
   ManagerClosedError,
 } from '../../src/core/errors.js';
 import type { JobManager } from '../../src/core/job-manager.js';
+import type { LaunchedJob, Launcher } from '../../src/core/launcher.js';
+import { ProcessGroupLauncher } from '../../src/core/process-group-launcher.js';
 import { collect, tempDir } from '../helpers/temp-dir.js';
 import {
   assertRunnerBuilt,
@@ -205,6 +207,44 @@ describe('JobManager limits on output', () => {
       assert.equal((await stat(join(dir.path, 'cap', 'output', `${job.id}.log`))).size, 1000);
     } finally {
       await manager.close({ graceMs: 0 });
+    }
+  });
+});
+
+describe('JobManager when the log cannot be created', () => {
+  it('kills the job it launched, records the start as failed, and starts others once it can', async () => {
+    const dir = await tempDir();
+    const launched: LaunchedJob[] = [];
+    const launcher = new ProcessGroupLauncher();
+    const recording: Launcher = {
+      async launch(request) {
+        const job = await launcher.launch(request);
+        launched.push(job);
+        return job;
+      },
+    };
+    const manager = await openManager(dir.path, { launcher: recording });
+    try {
+      // Logs go in <data>/output: without that directory no log can be created.
+      await rm(join(dir.path, 'output'), { recursive: true });
+      await assert.rejects(startCommand(manager, '/bin/sleep', ['60']), (error: Error) => {
+        assert.ok(error instanceof JobStartError);
+        assert.match(error.message, /ENOENT/);
+        return true;
+      });
+      assert.equal(launched.length, 1, 'the job was launched while its log was being created');
+      const exit = await launched[0]!.exited;
+      assert.equal(exit.signal, 'SIGKILL');
+      const [failed] = manager.list({}).jobs;
+      assert.equal(failed?.status, 'failed');
+      assert.match(failed?.error ?? '', /ENOENT/);
+
+      await mkdir(join(dir.path, 'output'));
+      const job = await startCommand(manager, '/bin/echo', ['again']);
+      assert.equal((await outcome(manager, job.id)).output, 'again\n');
+    } finally {
+      await manager.close({ graceMs: 0 });
+      await dir.remove();
     }
   });
 });
