@@ -6,7 +6,7 @@
 import type { PeerCertificate } from 'node:tls';
 import { normalizeSerial } from './config/values.js';
 import { ClientDeniedError } from './errors.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../pki/identity.js';
 
 export interface DenyListSettings {
   /** Normalized serials (upper-case hex without leading zeros), as the settings parser returns them. */
