@@ -32,7 +32,7 @@ const PANELS: { key: keyof Sample; title: string; scale?: number; unit?: string 
   { key: 'fds', title: 'server open fds' },
   { key: 'rssKiB', title: 'server RSS', scale: 1 / 1024, unit: 'MiB' },
   { key: 'cgroups', title: 'job cgroups' },
-  { key: 'children', title: 'server child processes' },
+  { key: 'children', title: 'server child processes (shims; not the spawner)' },
   { key: 'mounts', title: 'mounts (host)' },
   { key: 'storeBytes', title: 'data directory on disk', scale: 1 / 1024 ** 2, unit: 'MiB' },
 ];

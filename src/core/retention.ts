@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { JobStore } from './store/job-store.js';
 
 /** When ended jobs' records and output are removed. Running jobs are never removed. */
@@ -23,6 +25,15 @@ interface RetentionContext {
 
 // setTimeout's longest delay; a later expiry is simply re-armed when this one fires.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Under steady load a job ends every few milliseconds, and each asks for a run: runs asked for
+ * during one are coalesced into one more, at most this often (each run sorts the ended jobs).
+ */
+const MIN_RUN_INTERVAL_MS = 250;
+/** Logs up to this size are unlinked synchronously; bigger ones through the thread pool. */
+const SYNC_UNLINK_MAX_BYTES = 1024 * 1024;
+/** Big log files unlinked at once. */
+const UNLINK_BATCH = 32;
 
 /**
  * Applies the retention policy after every job end and at the moment the oldest ended job expires
@@ -47,14 +58,17 @@ export class Retention {
       return this.#running;
     }
     this.#running = (async () => {
-      do {
+      for (;;) {
         this.#again = false;
         try {
           await this.#prune();
         } catch (error) {
           this.#context.logger?.error({ err: error }, 'retention: could not remove expired jobs');
         }
-      } while (this.#again && !this.#closed);
+        if (!this.#again || this.#closed) break;
+        await delay(MIN_RUN_INTERVAL_MS, undefined, { ref: false });
+        if (this.#closed) break;
+      }
       this.#running = undefined;
     })();
     return this.#running;
@@ -83,10 +97,21 @@ export class Retention {
       doomed.push(job);
       total -= job.outputBytes;
     }
+    // The records go first: a job without output reads as empty, output without a record is litter.
+    // All in one transaction; then the files. A small one is unlinked at once (tens of µs on the
+    // event loop): through the thread pool each unlink waited behind the running jobs' own file
+    // operations, and under steady load retention fell behind the jobs ending (the soak's store and
+    // RSS grew for as long as the load lasted). A big file's unlink (freeing its extents can take
+    // milliseconds) goes through the pool, a batch at a time.
+    store.deleteMany(doomed.map((job) => job.id));
+    const big: string[] = [];
     for (const job of doomed) {
-      // The record goes first: a job without output reads as empty, output without a record is litter.
-      store.delete(job.id);
-      await rm(this.#context.logPath(job.id), { force: true });
+      const path = this.#context.logPath(job.id);
+      if (job.outputBytes > SYNC_UNLINK_MAX_BYTES) big.push(path);
+      else unlinkNowIfThere(path);
+    }
+    for (let i = 0; i < big.length; i += UNLINK_BATCH) {
+      await Promise.all(big.slice(i, i + UNLINK_BATCH).map(unlinkIfThere));
     }
     if (doomed.length > 0) this.#context.onRemoved?.(doomed.map((job) => job.id));
     this.#arm(oldestKept);
@@ -99,5 +124,21 @@ export class Retention {
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, oldestFinishedAt + maxAgeMs - this.#context.clock()));
     this.#timer = setTimeout(() => void this.run(), delay);
     this.#timer.unref();
+  }
+}
+
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function unlinkNowIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

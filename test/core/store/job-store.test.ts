@@ -287,6 +287,15 @@ describe('JobStore: retention helpers and counts', () => {
       stopped: 1,
       lost: 1,
     });
+
+    // Several at once, in one transaction: an invalid ID refuses the whole batch.
+    assert.throws(() => store.deleteMany(['EEEEEE', 'not an id']), InvalidJobIdError);
+    assert.notEqual(store.get('EEEEEE'), undefined);
+    store.deleteMany(['EEEEEE', 'DDDDDD', 'BBBBBB']);
+    assert.deepEqual(
+      [...store.iterateEndedJobsOldestFirst()].map((job) => job.id),
+      ['AAAAAA'],
+    );
   });
 
   it('reads ended jobs lazily: a sweep that stops early leaves the store free for writes', (t) => {
