@@ -140,7 +140,7 @@ _Noreturn void run_init(const struct init_args *a)
 	 * job directly, only through S and I; and the job has no controlling terminal to abuse. */
 	if (setsid() < 0)
 		fail(STEP_SETSID, NULL);
-	setup_mounts(opts->tmp_size);
+	setup_mounts(opts);
 	if (!opts->host_net)
 		loopback_up();
 	if (sethostname(opts->job_id, strlen(opts->job_id)) < 0)

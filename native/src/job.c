@@ -7,11 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -19,6 +23,68 @@
 
 /* Used when the job's environment has no PATH. */
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* The capabilities a root job keeps: Docker's default set less CAP_MKNOD (its /dev is fixed). Root
+ * in its own namespaces, no more: no CAP_SYS_ADMIN (no mount or umount, so no undoing /proc or the
+ * masks), no CAP_SYS_PTRACE, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_MKNOD, CAP_DAC_READ_SEARCH,
+ * CAP_NET_ADMIN, CAP_SYS_TIME, CAP_SYS_BOOT, CAP_BPF, CAP_PERFMON... Every other job keeps none. */
+static const int root_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID, CAP_SETUID,
+	CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_AUDIT_WRITE, CAP_SETFCAP,
+};
+
+static uint64_t job_capabilities(uid_t uid)
+{
+	uint64_t caps = 0;
+
+	if (uid != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof root_caps / sizeof root_caps[0]; i++)
+		caps |= 1ULL << root_caps[i];
+	return caps;
+}
+
+/* While still root (PR_CAPBSET_DROP needs CAP_SETPCAP): what no exec can ever give back. */
+static void limit_bounding_set(uint64_t keep)
+{
+	char detail[16];
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the kernel's last capability */
+			snprintf(detail, sizeof detail, "%d", cap);
+			fail(STEP_CAP_BOUNDING, detail);
+		}
+	}
+	/* EINVAL: a kernel before 4.3, which has no ambient set. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		fail(STEP_CAP_BOUNDING, "ambient");
+}
+
+/* After the id changes: effective and permitted become `keep`, inheritable empty (a non-root job
+ * lost the first two with its uid already; this also clears an inherited inheritable set). Raw
+ * syscalls: the shim is static and has no libcap. */
+static void set_capabilities(uint64_t keep)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3], got[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof data);
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		data[i].effective = (uint32_t)(keep >> (32 * i));
+		data[i].permitted = data[i].effective;
+	}
+	if (syscall(SYS_capset, &header, data) < 0)
+		fail(STEP_CAPSET, NULL);
+	memset(got, 0xff, sizeof got);
+	if (syscall(SYS_capget, &header, got) < 0)
+		fail(STEP_CAPSET, "capget");
+	if (memcmp(data, got, sizeof data) != 0)
+		fail_with(STEP_CAPSET, EPERM, "did not stick");
+}
 
 static void drop_privileges(uid_t uid, gid_t gid)
 {
@@ -123,6 +189,7 @@ _Noreturn void run_job(const struct job_args *a)
 {
 	const struct shim_options *opts = a->opts;
 	struct rlimit no_core = { 0, 0 };
+	uint64_t caps = job_capabilities(opts->uid);
 
 	report_to_pipe(a->report_fd);
 	/* One stream: the job's stdout and stderr interleave as written in the one output pipe. */
@@ -132,7 +199,9 @@ _Noreturn void run_job(const struct job_args *a)
 		fail(STEP_STDIO, "stdin");
 	if (setrlimit(RLIMIT_CORE, &no_core) < 0)
 		fail(STEP_RLIMIT_CORE, NULL);
+	limit_bounding_set(caps);
 	drop_privileges(opts->uid, opts->gid);
+	set_capabilities(caps);
 	/* After the set*id calls: changing credentials clears the parent-death signal. I is the parent;
 	 * if it dies the kernel kills the namespace anyway, this only makes it immediate. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)

@@ -82,6 +82,12 @@ void parse_options(int argc, char **argv, struct shim_options *opts)
 				usage("--tmp-size must be a positive number of bytes, not", value);
 		} else if (strcmp(name, "--stdin-file") == 0) {
 			opts->stdin_file = value;
+		} else if (strcmp(name, "--mask") == 0) {
+			if (value[0] != '/')
+				usage("--mask needs an absolute path, not", value);
+			if (opts->mask_count == MAX_MASKS)
+				usage("too many --mask", NULL);
+			opts->masks[opts->mask_count++] = value;
 		} else {
 			usage("unknown option", name);
 		}

@@ -8,6 +8,8 @@
 
 /* cgroup v1 has one hierarchy per controller; a dozen is all a kernel has. */
 #define MAX_CGROUPS 16
+/* The server masks a handful of its own directories (TLS, data, config); room to spare. */
+#define MAX_MASKS 32
 
 struct shim_options {
 	const char *job_id;                /* --job-id: required; the hostname inside */
@@ -23,6 +25,8 @@ struct shim_options {
 	unsigned long long tmp_size;       /* --tmp-size: bytes of the private /tmp, default 64 MiB */
 	bool open_exec;                    /* --open-exec: open EXECUTABLE as root, execveat it */
 	const char *stdin_file;            /* --stdin-file: opened as root, becomes the job's fd 0 */
+	const char *masks[MAX_MASKS];      /* --mask: absolute paths hidden from the job */
+	size_t mask_count;
 	char **argv;                       /* EXECUTABLE [ARGS...], NULL-terminated, from main's argv */
 };
 

@@ -17,6 +17,8 @@
  *   --open-exec        open EXECUTABLE as root and execveat() it (the job user needs no access to
  *                      its directory); it must be a binary, not a #! script
  *   --stdin-file PATH  open PATH as root; it becomes the job's stdin
+ *   --mask PATH        repeatable, absolute: hidden from the job (an empty read-only tmpfs over a
+ *                      directory, /dev/null over a file); skipped if it does not exist
  *
  *   fd 0 the job's stdin, fd 1 the job's output (the job's stdout and stderr both go there), fd 2
  *   the shim's own diagnostics (human text), fd 3 the status pipe. The environment is the job's.
@@ -43,7 +45,8 @@
  * The processes: S is this program as spawned, in the host's namespaces and the server's cgroup.
  * It clones I into new PID, mount, UTS, IPC (and network) namespaces; I blocks on the sync pipe
  * until S has placed it in its cgroups, so nothing runs outside them and nothing is moved after it
- * started. I sets up the namespaces, forks J, which drops privileges and execs the job. Failures in
+ * started. I sets up the namespaces (mounts.c), forks J, which drops privileges (a root job keeps
+ * Docker's default capabilities less CAP_MKNOD, any other job none: job.c) and execs the job. Failures in
  * I and J travel to S as records over pipes (report.h); S alone writes to fd 3.
  *
  * S exits only after it has reaped I, and the kernel lets an init be reaped only after every other

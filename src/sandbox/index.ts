@@ -4,7 +4,7 @@
  * rather than running jobs with less isolation than promised.
  */
 import { access, constants, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher } from '../core/launcher.js';
 import type { CgroupBackend } from './cgroups/backend.js';
@@ -21,6 +21,12 @@ export interface SandboxOptions {
   /** The unprivileged user and group jobs run as (names or numeric IDs); nobody/nogroup by default. */
   readonly jobUser?: string;
   readonly jobGroup?: string;
+  /**
+   * Directories (or files) no job may see, whatever its role: the server's secrets (its TLS
+   * directory, its data directory with the store and every job's log). Each is hidden in every
+   * job's mount namespace under an empty read-only mount; relative paths are resolved here.
+   */
+  readonly maskedPaths?: readonly string[];
   /** Name of the directory under the server's own cgroup that holds the job cgroups. */
   readonly cgroupRootName?: string;
   /** cgroup v2: move the server into a leaf of its own cgroup when that cgroup has processes. */
@@ -87,6 +93,7 @@ export async function openSandbox(options: SandboxOptions): Promise<Sandbox> {
     cgroups,
     jobUser: options.jobUser ?? 'nobody',
     jobGroup: options.jobGroup ?? 'nogroup',
+    maskedPaths: (options.maskedPaths ?? []).map((path) => resolve(path)),
     logger: options.logger,
   });
   // Only now: on cgroup v2 the backend may have moved the server into a leaf cgroup, and the

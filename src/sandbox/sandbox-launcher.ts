@@ -16,6 +16,11 @@ export interface SandboxLauncherOptions {
   /** The unprivileged user and group jobs run as, unless a job may run as root. */
   readonly jobUser: string;
   readonly jobGroup: string;
+  /**
+   * Absolute paths hidden from every job (root or not): the shim mounts an empty read-only tmpfs
+   * over each directory, /dev/null over each file (`--mask`). Paths missing on the host are skipped.
+   */
+  readonly maskedPaths?: readonly string[] | undefined;
   readonly logger?: { warn(details: object, message: string): void } | undefined;
 }
 
@@ -152,6 +157,7 @@ export class SandboxLauncher implements Launcher {
 
   #shimArgs(request: LaunchRequest, cgroup: JobCgroup): string[] {
     const args = ['--job-id', request.jobId, ...cgroup.shimArgs, '--net', request.isolation.network];
+    for (const path of this.#options.maskedPaths ?? []) args.push('--mask', path);
     if (request.isolation.runAsRoot) args.push('--root');
     else args.push('--user', this.#options.jobUser, '--group', this.#options.jobGroup);
     if (request.workingDir !== undefined) args.push('--cwd', request.workingDir);

@@ -22,11 +22,25 @@ export const UNSAFE_WARNING =
   'UNSAFE: --unsafe-no-sandbox is set. Jobs run as plain child processes of the server: no cgroup limits, ' +
   'no namespaces, no user switch. Use it for development only, never where others can reach the server.';
 
-/** `open` is the sandbox's opener; tests pass one that fails. */
+/**
+ * What no job may see, whatever its role (a root job included): the server's TLS directory (its key,
+ * the CA keys if they are here), its data directory (the store, every job's log), and the config
+ * file. The file, not its directory: that may be /etc, which jobs need. Each is hidden in every
+ * job's own mount namespace (native/README.md, `--mask`).
+ */
+export function sandboxMaskedPaths(config: ServerConfig, configFile?: string): string[] {
+  return [config.tlsDir, config.dataDir, ...(configFile === undefined ? [] : [configFile])];
+}
+
+/**
+ * `open` is the sandbox's opener; tests pass one that fails. `configFile` is the config file the
+ * settings came from, if any (hidden from jobs with the TLS and data directories).
+ */
 export async function openLauncher(
   config: ServerConfig,
   logger: Logger,
   open: (options: SandboxOptions) => Promise<Sandbox> = openSandbox,
+  configFile?: string,
 ): Promise<ServerLauncher> {
   if (config.unsafeNoSandbox) {
     const banner = '!'.repeat(100);
@@ -39,6 +53,7 @@ export async function openLauncher(
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const sandbox = await open({
       dataDir: config.dataDir,
+      maskedPaths: sandboxMaskedPaths(config, configFile),
       logger,
       // cgroup v2's no-internal-processes rule: a server in a cgroup with processes (its own, or
       // the npm or shell that started it) moves them one level down rather than failing.

@@ -1,17 +1,19 @@
 /**
- * Issue 8, point 7: secrets stay secret. Jobs of every role (a user's, an admin's without root) run
- * in the real sandbox and try to read the server's TLS keys, the job store and another user's job
- * log, to connect to the server's port (loopback and the host's other addresses; the server listens
- * on every address here), and to see host processes. Each attempt is a shell script whose output the
- * test reads back through the API.
+ * Issue 8, point 7: secrets stay secret. Jobs of every role (a user's, an admin's, an admin's
+ * run_as_root job) run in the real sandbox and try to read the server's TLS keys, the job store and
+ * another user's job log, to connect to the server's port (loopback and the host's other addresses;
+ * the server listens on every address here), and to see host processes. Each attempt is a shell
+ * script whose output the test reads back through the API.
  *
  * The server's TLS and data directories are under /var/tmp, not /tmp: a job has a private /tmp, so
- * under /tmp they would be hidden by that alone, and what is tested here is that the files' owners
- * and modes, the job user and the namespaces keep them out, as with /etc/workernator and
- * /var/lib/workernator in production.
+ * under /tmp they would be hidden by that alone, as with /etc/workernator and /var/lib/workernator
+ * in production. What keeps a job out: the files' owners and modes and the job user, and for every
+ * job, root or not, the masks the sandbox mounts over those directories (the server passes them, as
+ * workernatord does: src/server/launcher.ts); and the namespaces.
  *
- * The last test records what a root job (run_as_root, admins only) CAN do, the documented limit of
- * native/README.md: it is root on the host's files and can undo its /proc mount.
+ * The root job test proves that root in the sandbox is not root on the host: it gets past file
+ * modes (CAP_DAC_OVERRIDE) but not the masks, and it has no CAP_SYS_ADMIN to unmount them or its
+ * /proc (native/README.md, "What a job gets").
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -201,24 +203,45 @@ it('a user’s wait-then-send job (host network, by design) reaches neither the 
   }
 });
 
-it('what a root job (run_as_root, admins only) can do: the host’s files, the host’s processes', async () => {
+it('a root job (run_as_root, admins only) cannot read them either, nor see host processes, nor reach the port', async () => {
   const paths = secretPaths();
   const script = [
+    // Its way around file modes (CAP_DAC_OVERRIDE) meets masks: the directories are empty mounts.
     tryRead(paths),
+    `echo "tls entries: $(ls -A '${server.tlsDir}' | wc -l)"`,
+    `echo "data entries: $(ls -A '${server.dataDir}' | wc -l)"`,
+    // Nor the raw disk beneath them: its /dev has no block devices.
+    `echo "disks: $(ls /dev | grep -cE '^(sd|vd|xvd|nvme|mmcblk|dm-|loop|md)')"`,
     `if bash -c 'exec 3<>/dev/tcp/127.0.0.1/${server.port}' 2>/dev/null; then echo 'port: connected'; else echo 'port: unreachable'; fi`,
-    `umount -l /proc 2>/dev/null && echo 'proc: unmounted'`,
-    `if [ -d /proc/${process.pid} ]; then echo 'server: visible'; else echo 'server: invisible'; fi`,
+    // Without CAP_SYS_ADMIN it can undo neither its /proc nor a mask.
+    `umount -l /proc 2>/dev/null && echo 'proc: unmounted' || echo 'proc: kept'`,
+    `umount -l '${server.tlsDir}' 2>/dev/null && echo 'tls mask: unmounted' || echo 'tls mask: kept'`,
+    tryRead(paths.slice(0, 1)).replace(': readable', ': readable after umount'),
+    `echo "pids: $(ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' ')"`,
+    `if kill -0 ${process.pid} 2>/dev/null; then echo 'server: visible'; else echo 'server: invisible'; fi`,
+    `grep -l ${SECRET} /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null || echo 'bob: invisible'`,
+    `echo "uid: $(id -u)"`,
+    `grep -E '^(CapBnd|NoNewPrivs):' /proc/self/status`,
   ].join('\n');
   const { output, job } = await runScript(server.as.admin, script, { runAsRoot: true });
   assert.equal(job.runAsRoot, true);
-  // Root on the host's files: the TLS keys, the store and other logs are readable (file modes do not
-  // stop root; only a separate root file system would).
-  for (const path of paths) assert.ok(output.includes(`${path}: readable`), `${path} in:\n${output}`);
-  // Its network namespace still holds only its own loopback.
-  assert.match(output, /port: unreachable/);
-  // It can unmount its own /proc and then sees the host's /proc beneath: host processes, the server.
-  assert.match(output, /proc: unmounted/);
-  assert.match(output, /server: visible/);
+  assert.match(output, /^uid: 0$/m);
+  for (const path of paths) assert.ok(output.includes(`${path}: denied`), `${path} in:\n${output}`);
+  assert.ok(!output.includes(SECRET), 'the secret leaked');
+  assert.match(output, /^tls entries: 0$/m);
+  assert.match(output, /^data entries: 0$/m);
+  assert.match(output, /^disks: 0$/m);
+  assert.match(output, /^port: unreachable$/m);
+  assert.match(output, /^proc: kept$/m);
+  assert.match(output, /^tls mask: kept$/m);
+  assert.doesNotMatch(output, /readable after umount/);
+  const pids = /pids: ([\d ]*)/.exec(output)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+  assert.ok(pids.includes(1) && pids.every((pid) => pid < 100), output);
+  assert.match(output, /^server: invisible$/m);
+  assert.match(output, /^bob: invisible$/m);
+  // Root, with Docker's default capabilities less MKNOD (no CAP_SYS_ADMIN, bit 21) and no_new_privs.
+  assert.match(output, /^CapBnd:\s*00000000a00425fb$/m);
+  assert.match(output, /^NoNewPrivs:\s*1$/m);
   // A user cannot ask for it.
   await assert.rejects(runScript(server.as.alice, 'true', { runAsRoot: true }), /PERMISSION_DENIED/);
 });

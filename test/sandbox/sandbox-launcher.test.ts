@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { JobStartError } from '../../src/core/errors.js';
@@ -18,6 +18,9 @@ describe('jobs in the sandbox', () => {
   let sandbox: Sandbox;
   let manager: JobManager;
   const marker = `workernator-sandbox-test-${process.pid}`;
+  // Masked for every job: a directory any user could read (so only the mask keeps a job out), not
+  // under /tmp (a job's /tmp is private anyway).
+  let masked = '';
 
   const run = (script: string, limits: ResourceLimits = {}, runAsRoot = false): Promise<Job> =>
     manager.start({
@@ -31,13 +34,17 @@ describe('jobs in the sandbox', () => {
   before(async () => {
     assertRunnerBuilt();
     dir = await tempDir();
-    sandbox = await openTestSandbox(dir.path);
+    masked = await mkdtemp('/var/tmp/workernator-masked-');
+    await chmod(masked, 0o755);
+    await writeFile(join(masked, 'secret'), `${marker}-secret\n`, { mode: 0o644 });
+    sandbox = await openTestSandbox(dir.path, { maskedPaths: [masked] });
     manager = await openSandboxedManager(dir.path, sandbox, { defaultGraceMs: 2_000 });
   });
   after(async () => {
     await manager?.close({ graceMs: 0 });
     await sandbox?.close();
     await dir.remove();
+    if (masked !== '') await rm(masked, { recursive: true, force: true });
   });
 
   it('shows the job no host process', async () => {
@@ -67,30 +74,23 @@ describe('jobs in the sandbox', () => {
     assert.equal(text, '65534\n65534\n65534\nNoNewPrivs:\t1\n');
   });
 
-  it('keeps a mount made in a job away from the host and other jobs', async () => {
-    const first = await run(
-      'mount -t tmpfs none /mnt && touch /mnt/inside && echo mounted && exec sleep 1000',
-      {},
-      true,
-    );
-    try {
-      const firstOut = manager.tail(first.id)[Symbol.asyncIterator]();
-      assert.match(Buffer.from(((await firstOut.next()).value as Uint8Array) ?? []).toString(), /mounted/);
-      await firstOut.return?.();
-      const hostMounts = await readFile('/proc/self/mountinfo', 'utf8');
-      assert.ok(
-        !hostMounts.split('\n').some((line) => line.split(' ')[4] === '/mnt'),
-        'the host sees the job mount',
-      );
-      const second = await run(
-        'test -e /mnt/inside && echo seen; grep -c " /mnt " /proc/self/mountinfo || true',
-        {},
-        true,
-      );
-      assert.equal(await output(second), '0\n');
-    } finally {
-      await manager.stop(first.id, { graceMs: 0 });
+  it('hides the masked paths from every job, root or not, for good', async () => {
+    const script = [
+      `echo "entries: $(ls -A '${masked}' | wc -l)"`,
+      `cat '${masked}/secret' 2>/dev/null || echo unreadable`,
+      // A root job has no CAP_SYS_ADMIN: it can neither unmount the mask nor mount anything.
+      `umount -l '${masked}' 2>/dev/null && echo unmounted`,
+      'mount -t tmpfs none /mnt 2>/dev/null && echo mounted',
+      `cat '${masked}/secret' 2>/dev/null || echo still-unreadable`,
+    ].join('\n');
+    for (const root of [false, true]) {
+      const text = await output(await run(script, {}, root));
+      assert.equal(text, 'entries: 0\nunreadable\nstill-unreadable\n', `root: ${root}`);
     }
+    // The mask is the job's own mount: the host still sees the directory as it is.
+    assert.equal(await readFile(join(masked, 'secret'), 'utf8'), `${marker}-secret\n`);
+    const hostMounts = await readFile('/proc/self/mountinfo', 'utf8');
+    assert.ok(!hostMounts.includes(masked), 'the host sees the mask');
   });
 
   it('reports a missing executable precisely and leaves nothing behind', async () => {

@@ -14,6 +14,7 @@ import {
 import { JobStoreError } from '../../src/core/store/errors.js';
 import { PkiIdentityError } from '../../src/pki/errors.js';
 import { LimitAboveCapError, InvalidLimitError, SandboxUnavailableError } from '../../src/sandbox/errors.js';
+import type { SandboxOptions } from '../../src/sandbox/index.js';
 import { PermissionDeniedError, ServerStartError } from '../../src/server/errors.js';
 import { DenyList } from '../../src/server/deny-list.js';
 import { toGrpcStatus } from '../../src/server/grpc-status.js';
@@ -121,6 +122,24 @@ describe('openLauncher', () => {
         return true;
       },
     );
+  });
+
+  it('hides the TLS and data directories and the config file from every job', async () => {
+    const seen: SandboxOptions[] = [];
+    const capturing = (options: SandboxOptions) => {
+      seen.push(options);
+      return Promise.reject(new SandboxUnavailableError('stop here', 'test'));
+    };
+    const config = defaultConfig({ dataDir: '/tmp/workernator-launcher-test', tlsDir: '/etc/wn-test/tls' });
+    await assert.rejects(
+      openLauncher(config, createLogger('silent'), capturing, '/etc/wn-test/config.json'),
+      ServerStartError,
+    );
+    assert.deepEqual(seen[0]?.maskedPaths, [
+      '/etc/wn-test/tls',
+      '/tmp/workernator-launcher-test',
+      '/etc/wn-test/config.json',
+    ]);
   });
 
   it('uses the process-group launcher with --unsafe-no-sandbox, and says so loudly', async () => {

@@ -28,15 +28,17 @@ export function serveCommand(): Command<[], { config?: string }> {
       const attribute = new Option(setting.flag).attributeName();
       if (given[attribute] !== undefined) flags[setting.key] = given[attribute];
     }
-    const sources = {
-      flags,
-      env: process.env,
-      configFile: options.config ?? process.env[CONFIG_ENV],
-      cwd: process.cwd(),
-    };
+    const configFile = options.config ?? process.env[CONFIG_ENV];
+    const sources = { flags, env: process.env, configFile, cwd: process.cwd() };
     const config = await loadConfig(sources);
     const logger = createLogger(config.logLevel);
-    const launcher = await openLauncher(config, logger);
+    // The config file is hidden from jobs too (relative to the same cwd as loadConfig's).
+    const launcher = await openLauncher(
+      config,
+      logger,
+      undefined,
+      configFile === undefined || configFile === '' ? undefined : configFile,
+    );
     const starting = WorkernatorServer.start({
       config,
       launcher: launcher.launcher,

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { detectCgroups } from '../../../src/sandbox/cgroups/detect.js';
 import { openSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import type { ServerConfig } from '../../../src/server/config/settings.js';
+import { sandboxMaskedPaths } from '../../../src/server/launcher.js';
 import { RpcClient } from '../../server/helpers/rpc-client.js';
 import {
   clientFor,
@@ -221,15 +222,27 @@ export async function startSandboxedTestServer(
 ): Promise<SandboxedTestServer> {
   const cgroupRootName = uniqueRootName('inproc');
   const scratch = await tempDir('workernator-hardening-sandbox-');
-  const sandbox = await openSandbox({ dataDir: scratch.path, cgroupRootName });
+  const opened: { sandbox?: Sandbox } = {};
   let server: TestServer;
   try {
-    server = await startTestServer({ config, launcher: sandbox });
+    // Opened once the server's directories are known: they are hidden from jobs, as by workernatord.
+    server = await startTestServer({
+      config,
+      launcher: async (final) => {
+        opened.sandbox = await openSandbox({
+          dataDir: scratch.path,
+          cgroupRootName,
+          maskedPaths: sandboxMaskedPaths(final),
+        });
+        return opened.sandbox;
+      },
+    });
   } catch (error) {
-    await sandbox.close();
+    await opened.sandbox?.close();
     await scratch.remove();
     throw error;
   }
+  const sandbox = opened.sandbox!;
   return {
     ...server,
     sandbox,

@@ -54,7 +54,8 @@ export interface TestServer {
 
 export interface TestServerOptions {
   readonly config?: Partial<ServerConfig>;
-  readonly launcher?: Launcher;
+  /** The launcher, or how to open one for the server's final config (the sandbox masks its dirs). */
+  readonly launcher?: Launcher | ((config: ServerConfig) => Promise<Launcher>);
 }
 
 /** Client credentials for `name`, from the TLS directory, trusting only the server CA. */
@@ -99,9 +100,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     shutdownTimeout: 2_000,
     ...options.config,
   });
+  const launcher =
+    typeof options.launcher === 'function'
+      ? await options.launcher(config)
+      : (options.launcher ?? new ProcessGroupLauncher());
   const server = await WorkernatorServer.start({
     config,
-    launcher: options.launcher ?? new ProcessGroupLauncher(),
+    launcher,
     logger: createLogger('info', sink),
   });
 

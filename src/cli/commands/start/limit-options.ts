@@ -27,7 +27,7 @@ export const LIMIT_OPTIONS: readonly OptionSpec[] = [
   {
     long: 'root',
     description:
-      "run the job as root rather than the server's job user (admins only): root on the host, which can undo its sandbox",
+      "run the job as root rather than the server's job user (admins only): root in its sandbox and on the host's unmasked files",
   },
 ];
 
