@@ -184,25 +184,37 @@ interface OpenTail {
   readonly stream: ClientReadableStream<TailJobResponse>;
   readonly received: () => string;
   readonly ended: () => string | undefined;
+  /** Resolves once the job's "started" line has arrived; rejects if the stream ends first. */
+  readonly started: Promise<void>;
 }
 
 function openTail(client: JobServiceClient, id: string): OpenTail {
   const stream = client.tail(JobTailRequest.fromPartial({ id }), new Metadata());
   let text = '';
   let ended: string | undefined;
-  stream.on('data', (message: TailJobResponse) => (text += message.data.toString()));
-  stream.on('error', (error: ServiceError) => (ended ??= `error ${status[error.code]}: ${error.details}`));
-  stream.on('end', () => (ended ??= 'end'));
-  return { stream, received: () => text, ended: () => ended };
+  let markStarted: () => void = () => {};
+  let endedFirst: (reason: Error) => void = () => {};
+  const started = new Promise<void>((resolve, reject) => {
+    markStarted = resolve;
+    endedFirst = reject;
+  });
+  started.catch(() => {}); // observed by untilStarted when it matters
+  stream.on('data', (message: TailJobResponse) => {
+    text += message.data.toString();
+    if (text.includes('started\n')) markStarted();
+  });
+  const end = (how: string) => {
+    ended ??= how;
+    endedFirst(new Error(`the Tail ended before its first line: ${how}`));
+  };
+  stream.on('error', (error: ServiceError) => end(`error ${status[error.code]}: ${error.details}`));
+  stream.on('end', () => end('end'));
+  return { stream, received: () => text, ended: () => ended, started };
 }
 
 /** Waits for a Tail's first line, which shows the stream is open end to end. */
 async function untilStarted(tail: OpenTail, what: string): Promise<void> {
-  await until(
-    10_000,
-    () => tail.received().includes('started\n'),
-    () => `${what}: no output yet (ended: ${tail.ended() ?? 'no'})`,
-  );
+  await within(10_000, tail.started, `${what}: no output yet (ended: ${tail.ended() ?? 'no'})`);
 }
 
 /** A direct Tail of alice's is refused for her Tail limit. */
@@ -316,12 +328,18 @@ describe('keepalive frees the Tail of a client that vanished', { timeout: 90_000
       // Idle for several intervals: no call or stream open on the connection.
       const before = { ...proxy.toClient };
       const acksBefore = { ...proxy.toServer };
-      const states = new Set<connectivityState>();
-      const watchEnd = performance.now() + HEALTHY_WATCH_MS;
-      while (performance.now() < watchEnd) {
-        states.add(channel.getConnectivityState(false));
-        await sleep(50);
-      }
+      // Every state change is recorded as it happens (a sample now and then could miss a short one).
+      const states = new Set<connectivityState>([channel.getConnectivityState(false)]);
+      const watchEnd = Date.now() + HEALTHY_WATCH_MS;
+      const watch = (from: connectivityState) =>
+        channel.watchConnectivityState(from, watchEnd, (error) => {
+          if (error !== undefined) return; // the deadline: the watch is over
+          const now = channel.getConnectivityState(false);
+          states.add(now);
+          watch(now);
+        });
+      watch(channel.getConnectivityState(false));
+      await sleep(HEALTHY_WATCH_MS);
       const pings = proxy.toClient.reads - before.reads;
       const acks = proxy.toServer.reads - acksBefore.reads;
       ctx.diagnostic(
