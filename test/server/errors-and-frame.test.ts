@@ -1,6 +1,6 @@
 /** toGrpcStatus, the one error mapping; the RPC frame without an identity; the sandbox refusal. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { status as GrpcCode, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { Writable } from 'node:stream';
 import {
@@ -21,6 +21,7 @@ import { toGrpcStatus } from '../../src/server/grpc-status.js';
 import { openLauncher } from '../../src/server/launcher.js';
 import { createLogger } from '../../src/server/logger.js';
 import { unary } from '../../src/server/rpc.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { defaultConfig } from './helpers/test-server.js';
 
 describe('toGrpcStatus', () => {
@@ -109,12 +110,19 @@ function never(): never {
 }
 
 describe('openLauncher', () => {
+  // openLauncher makes the data directory: a temporary one, removed after the tests.
+  let dataDir: { path: string; remove: () => Promise<void> };
+  before(async () => {
+    dataDir = await tempDir();
+  });
+  after(() => dataDir.remove());
+
   it('refuses to start without the sandbox, naming what is missing and the way out', async () => {
     const logger = createLogger('silent');
     const failing = () =>
       Promise.reject(new SandboxUnavailableError('cgroup v2 has no io controller', 'controller:io'));
     await assert.rejects(
-      openLauncher(defaultConfig({ dataDir: '/tmp/workernator-launcher-test' }), logger, failing),
+      openLauncher(defaultConfig({ dataDir: dataDir.path }), logger, failing),
       (error: unknown) => {
         assert.ok(error instanceof ServerStartError);
         assert.match(error.message, /cgroup v2 has no io controller \(missing: controller:io\)/);
@@ -130,16 +138,12 @@ describe('openLauncher', () => {
       seen.push(options);
       return Promise.reject(new SandboxUnavailableError('stop here', 'test'));
     };
-    const config = defaultConfig({ dataDir: '/tmp/workernator-launcher-test', tlsDir: '/etc/wn-test/tls' });
+    const config = defaultConfig({ dataDir: dataDir.path, tlsDir: '/etc/wn-test/tls' });
     await assert.rejects(
       openLauncher(config, createLogger('silent'), capturing, '/etc/wn-test/config.json'),
       ServerStartError,
     );
-    assert.deepEqual(seen[0]?.maskedPaths, [
-      '/etc/wn-test/tls',
-      '/tmp/workernator-launcher-test',
-      '/etc/wn-test/config.json',
-    ]);
+    assert.deepEqual(seen[0]?.maskedPaths, ['/etc/wn-test/tls', dataDir.path, '/etc/wn-test/config.json']);
   });
 
   it('uses the process-group launcher with --unsafe-no-sandbox, and says so loudly', async () => {
